@@ -1,0 +1,20 @@
+"""The `crisisdesk` command: a thin layer over the library API, one module per concern."""
+
+import typer
+
+from bot.cli import database, service
+
+app = typer.Typer(
+    name="crisisdesk",
+    help="Media monitoring of the Russia–Azerbaijan crisis: feed tracker and Telegram bot.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for module in (database, service):
+    module.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,35 @@
+"""The composition root: settings in, wired components out."""
+
+import logging
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from bot.settings import Settings
+from storage import migrate
+from storage.engine import create_db_engine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @cached_property
+    def engine(self) -> Engine:
+        return self._engine or create_db_engine(self.settings.database_url)
+
+    def migrate(self) -> None:
+        migrate.upgrade(self.engine)
+        log.info("database schema at revision %s", migrate.current_revision(self.engine))
+
+    def prepare(self) -> None:
+        """What start-up does before anything else: bring the schema up to date."""
+        self.migrate()
+
+    def close(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
