@@ -238,6 +238,9 @@ async def test_inline_keyboard_buttons_are_validated(bot: Bot, fake_telegram: Fa
     text_only = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="no action")]])
     with pytest.raises(TelegramBadRequest, match="Text buttons are unallowed"):
         await bot.send_message(CHAT, "no action", reply_markup=text_only)
+    bad_link = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="source", url="not a url")]])
+    with pytest.raises(TelegramBadRequest, match="BUTTON_URL_INVALID"):
+        await bot.send_message(CHAT, "bad link", reply_markup=bad_link)
 
     assert [sent.text for sent in fake_telegram.sent_messages()] == ["fits"]
 
@@ -259,6 +262,12 @@ async def test_unknown_and_blocked_chats_are_refused(bot: Bot, fake_telegram: Fa
 
     assert [sent.text for sent in fake_telegram.sent_messages(OTHER_CHAT)] == ["hello", "welcome back"]
     assert fake_telegram.known_chats == {CHAT, OTHER_CHAT}
+
+
+async def test_chat_action_must_be_one_telegram_knows(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
+    assert await bot.send_chat_action(CHAT, "upload_document")
+    with pytest.raises(TelegramBadRequest, match="wrong parameter action"):
+        await bot.send_chat_action(CHAT, "thinking")
 
 
 async def test_injected_faults_reach_aiogram_as_its_exceptions(
@@ -319,10 +328,10 @@ async def test_untargeted_faults_leave_polling_alone(bot: Bot, fake_telegram: Fa
 
 
 async def test_rate_limit_answers_429_beyond_the_budget() -> None:
-    async with FakeTelegramServer(rate_limit_per_s=5) as server:
+    async with FakeTelegramServer(rate_limit_per_s=2) as server:
         server.add_chat(CHAT)
         bot = make_bot(server)
-        for n in range(5):
+        for n in range(2):
             await bot.send_message(CHAT, f"burst {n}")
         with pytest.raises(TelegramRetryAfter) as retry:
             await bot.send_message(CHAT, "one too many")
@@ -330,8 +339,8 @@ async def test_rate_limit_answers_429_beyond_the_budget() -> None:
 
     assert retry.value.retry_after == 1
     assert server.replies_429 == 1
-    assert server.method_counts["sendMessage"] == 6
-    assert len(server.sent_messages()) == 5
+    assert server.method_counts["sendMessage"] == 3
+    assert len(server.sent_messages()) == 2
 
 
 async def test_edits_follow_telegram_rules(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
@@ -455,6 +464,14 @@ async def test_offset_confirms_updates_and_limit_caps_a_batch(
     assert [update.update_id for update in first_batch + rest] == [FIRST_UPDATE_ID + n for n in range(3)]
     assert done == []
     assert fake_telegram.pending_update_count == 0
+
+
+async def test_delete_webhook_can_drop_pending_updates(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
+    fake_telegram.push_message(CHAT, "sent while the bot was down")
+
+    await bot.delete_webhook(drop_pending_updates=True)
+
+    assert await bot.get_updates(timeout=0) == []
 
 
 async def test_a_second_poller_terminates_the_first(bot: Bot, fake_telegram: FakeTelegramServer) -> None:
