@@ -1,4 +1,7 @@
+"""Shared pytest fixtures: databases (SQLite and PostgreSQL) and the fake Telegram Bot API server."""
+
 import os
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -12,6 +15,7 @@ from tests.support.databases import (
     migrated_sqlite_copy,
     truncate_all,
 )
+from tests.support.fake_telegram import FakeTelegramServer
 
 
 @pytest.fixture(scope="session")
@@ -52,3 +56,10 @@ def postgres_engine(postgres_session_engine):
 def engine(request):
     """A migrated, empty database: every storage test runs on SQLite and on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture
+async def fake_telegram() -> AsyncIterator[FakeTelegramServer]:
+    """A started fake Telegram Bot API server on a free loopback port."""
+    async with FakeTelegramServer() as server:
+        yield server
