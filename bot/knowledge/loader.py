@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,12 +12,22 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.knowledge.schema import Background, IncidentsFile, Knowledge, OutletsFile, find_issues, format_loc
+from bot.knowledge.schema import (
+    BACKGROUND_YAML,
+    INCIDENTS_YAML,
+    OUTLETS_YAML,
+    Background,
+    IncidentsFile,
+    Knowledge,
+    OutletsFile,
+    find_issues,
+    format_loc,
+)
 
 SEED_FILES: dict[str, type[BaseModel]] = {
-    "incidents.yaml": IncidentsFile,
-    "outlets.yaml": OutletsFile,
-    "background.yaml": Background,
+    INCIDENTS_YAML: IncidentsFile,
+    OUTLETS_YAML: OutletsFile,
+    BACKGROUND_YAML: Background,
 }
 
 
@@ -44,15 +55,23 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(map(str, errors)))
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a repeated mapping key instead of silently keeping the last value."""
+# libyaml's parser is several times faster; the pure-Python one gives the same marks where it is missing.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _StrictLoader(_SafeLoader):
+    """Safe loader that rejects a repeated mapping key instead of silently keeping the last value."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                break  # the base class reports unhashable keys with their position
             if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
             seen.add(key)
         return super().construct_mapping(node, deep)
 
@@ -114,10 +133,11 @@ def load_knowledge(seeds_dir: Path) -> Knowledge:
             parsed[name] = model.model_validate(data)
         except ValidationError as exc:
             errors += [ErrorLine(str(path), format_loc(e["loc"]), describe(e)) for e in exc.errors()]
-    if not errors:
-        incidents, outlets, background = (parsed[name] for name in SEED_FILES)
-        issues = find_issues(incidents.incidents, outlets.outlets, background)
-        errors = [ErrorLine(str(seeds_dir / i.file), format_loc(i.loc), i.message) for i in issues]
     if errors:
         raise KnowledgeError(errors)
+    incidents, outlets, background = (parsed[name] for name in SEED_FILES)
+    if issues := find_issues(incidents.incidents, outlets.outlets, background):
+        raise KnowledgeError(
+            [ErrorLine(str(seeds_dir / i.file), format_loc(i.loc), i.message) for i in issues]
+        )
     return Knowledge(incidents=incidents.incidents, outlets=outlets.outlets, background=background)

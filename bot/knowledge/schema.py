@@ -77,7 +77,7 @@ def _url(*schemes: str):
     def check(value: str) -> str:
         parts = urlsplit(value)
         if parts.scheme not in schemes or not parts.netloc or " " in value:
-            raise ValueError(f"expected a {'/'.join(schemes)} URL (got {value!r})")
+            raise ValueError(f"expected an {' or '.join(schemes)} URL (got {value!r})")
         return value
 
     return AfterValidator(check)
@@ -96,7 +96,9 @@ def _iso_date(value: Any) -> date:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Slug = Annotated[str, _pattern(r"[a-z0-9]+(?:-[a-z0-9]+)*", "a lower-case slug of letters, digits and dashes")]
+Slug = Annotated[
+    str, _pattern(r"[a-z0-9]+(?:-[a-z0-9]+)*", "a lower-case slug of letters, digits and dashes")
+]
 Country = Annotated[str, _pattern(r"[A-Z]{2}", "an ISO 3166 alpha-2 country code such as RU or AZ")]
 LangCode = Annotated[str, _pattern(r"[a-z]{2}", "a two-letter ISO 639-1 language code such as ru")]
 Alias = Annotated[Text, AfterValidator(_lower_case)]
@@ -204,7 +206,9 @@ class Outlet(Model):
     def _feeds_in_outlet_languages(self) -> Outlet:
         for feed in self.feeds:
             if feed.language not in self.languages:
-                raise ValueError(f"feed {feed.url} is in {feed.language!r}, not one of languages {self.languages}")
+                raise ValueError(
+                    f"feed {feed.url} is in {feed.language!r}, not one of languages {self.languages}"
+                )
         return self
 
 
@@ -265,6 +269,7 @@ class Background(Model):
 
 
 Loc = tuple[str | int, ...]
+INCIDENTS_YAML, OUTLETS_YAML, BACKGROUND_YAML = "incidents.yaml", "outlets.yaml", "background.yaml"
 
 
 class Issue(NamedTuple):
@@ -302,47 +307,50 @@ def _duplicates(file: str, section: str, key: str, values: Sequence[str]) -> lis
 
 def _incident_issues(incidents: Sequence[Incident]) -> list[Issue]:
     ids = [incident.id for incident in incidents]
-    issues = _duplicates("incidents.yaml", "incidents", "id", ids)
+    issues = _duplicates(INCIDENTS_YAML, "incidents", "id", ids)
     if missing := [i for i in INCIDENT_IDS if i not in ids]:
-        issues.append(Issue("incidents.yaml", ("incidents",), f"missing incident ids: {', '.join(missing)}"))
+        issues.append(Issue(INCIDENTS_YAML, ("incidents",), f"missing incident ids: {', '.join(missing)}"))
     elif not issues and ids != list(INCIDENT_IDS):
-        issues.append(Issue("incidents.yaml", ("incidents",), f"expected this order: {', '.join(INCIDENT_IDS)}"))
+        issues.append(Issue(INCIDENTS_YAML, ("incidents",), f"expected the order {', '.join(INCIDENT_IDS)}"))
     # The matcher maps an alias to one incident, so an alias shared by two incidents would be ambiguous.
     owner: dict[str, str] = {}
     for n, incident in enumerate(incidents):
         for k, alias in enumerate(incident.aliases):
             if owner.setdefault(alias, incident.id) != incident.id:
                 message = f"alias {alias!r} already belongs to incident {owner[alias]!r}"
-                issues.append(Issue("incidents.yaml", ("incidents", n, "aliases", k), message))
+                issues.append(Issue(INCIDENTS_YAML, ("incidents", n, "aliases", k), message))
     return issues
 
 
-def find_issues(incidents: Sequence[Incident], outlets: Sequence[Outlet], background: Background) -> list[Issue]:
+def find_issues(
+    incidents: Sequence[Incident], outlets: Sequence[Outlet], background: Background
+) -> list[Issue]:
     """Uniqueness, completeness, ordering and cross-references across the three seed files."""
     people = {person.id: person for person in background.people}
     slugs = {outlet.slug for outlet in outlets}
     issues = _incident_issues(incidents)
-    issues += _duplicates("outlets.yaml", "outlets", "slug", [outlet.slug for outlet in outlets])
-    issues += _duplicates("background.yaml", "people", "id", [person.id for person in background.people])
+    issues += _duplicates(OUTLETS_YAML, "outlets", "slug", [outlet.slug for outlet in outlets])
+    issues += _duplicates(BACKGROUND_YAML, "people", "id", [person.id for person in background.people])
     for n, incident in enumerate(incidents):
         for k, actor in enumerate(incident.actors):
             if actor not in people:
                 message = _unknown(actor, people, "background.yaml people")
-                issues.append(Issue("incidents.yaml", ("incidents", n, "actors", k), message))
+                issues.append(Issue(INCIDENTS_YAML, ("incidents", n, "actors", k), message))
     for n, view in enumerate(background.views):
         if view.outlet not in slugs:
-            issues.append(Issue("background.yaml", ("views", n, "outlet"), _unknown(view.outlet, slugs, "outlets.yaml")))
+            message = _unknown(view.outlet, slugs, OUTLETS_YAML)
+            issues.append(Issue(BACKGROUND_YAML, ("views", n, "outlet"), message))
         if (person := people.get(view.person)) is None:
             message = _unknown(view.person, people, "background.yaml people")
-            issues.append(Issue("background.yaml", ("views", n, "person"), message))
+            issues.append(Issue(BACKGROUND_YAML, ("views", n, "person"), message))
         elif person.side != view.side:
             message = f"expected {person.side!r}, the side of {person.id} (got {view.side!r})"
-            issues.append(Issue("background.yaml", ("views", n, "side"), message))
+            issues.append(Issue(BACKGROUND_YAML, ("views", n, "side"), message))
     timeline = background.timeline
     for n in range(1, len(timeline)):
         if timeline[n].date < timeline[n - 1].date:
             message = f"expected a date on or after {timeline[n - 1].date}: the timeline is chronological"
-            issues.append(Issue("background.yaml", ("timeline", n, "date"), message))
+            issues.append(Issue(BACKGROUND_YAML, ("timeline", n, "date"), message))
     return issues
 
 
