@@ -62,5 +62,5 @@ def configure_logging(level: str, log_format: str = "text", secrets: list[str] |
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Request-level chatter from these libraries would drown the events that matter.
-    for noisy in ("aiohttp.access", "apscheduler.executors.default", "httpx"):
+    for noisy in ("aiohttp.access", "apscheduler.executors.default", "alembic.runtime.migration"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

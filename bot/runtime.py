@@ -6,6 +6,8 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
+from bot.knowledge import Knowledge, load_knowledge
+from bot.seeding import load_seeds
 from bot.settings import Settings
 from storage import migrate
 from storage.engine import create_db_engine
@@ -26,9 +28,14 @@ class Runtime:
         migrate.upgrade(self.engine)
         log.info("database schema at revision %s", migrate.current_revision(self.engine))
 
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        return load_knowledge(self.settings.seeds_dir)
+
     def prepare(self) -> None:
-        """What start-up does before anything else: bring the schema up to date."""
+        """What start-up does before anything else: migrate, then load the (validated) seeds."""
         self.migrate()
+        load_seeds(self.engine, self.knowledge)
 
     def close(self) -> None:
         if "engine" in self.__dict__:

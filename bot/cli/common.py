@@ -13,7 +13,7 @@ from bot.logging_setup import configure_logging
 from bot.runtime import Runtime
 from bot.settings import ConfigurationError, load_settings
 
-console = Console()
+console = Console(soft_wrap=True)
 errors = Console(stderr=True)
 
 JsonOption = typer.Option(False, "--json", help="Print JSON instead of a table.")

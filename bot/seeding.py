@@ -1,0 +1,69 @@
+"""Loading the knowledge base into the database: the rows that items and matches refer to."""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.knowledge import Knowledge
+from storage.incidents import IncidentSpec, sync_incidents
+from storage.outlets import FeedSpec, OutletSpec, SyncCounts, sync_outlets
+from storage.session import session_scope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    incidents: SyncCounts
+    outlets: SyncCounts
+    feeds: SyncCounts
+
+    def summary(self) -> str:
+        def part(name: str, counts: SyncCounts) -> str:
+            return f"{name}: {counts.created} new, {counts.updated} updated, {counts.unchanged} unchanged"
+
+        return "; ".join(
+            (part("incidents", self.incidents), part("outlets", self.outlets), part("feeds", self.feeds))
+        )
+
+
+def incident_specs(knowledge: Knowledge) -> list[IncidentSpec]:
+    return [
+        IncidentSpec(
+            id=incident.id,
+            title=incident.title.model_dump(),
+            summary=incident.summary.model_dump(),
+            date_start=incident.date_start,
+            date_end=incident.date_end,
+            aliases=list(incident.aliases),
+        )
+        for incident in knowledge.incidents
+    ]
+
+
+def outlet_specs(knowledge: Knowledge) -> list[OutletSpec]:
+    return [
+        OutletSpec(
+            slug=outlet.slug,
+            name=outlet.name,
+            side=outlet.side,
+            country=outlet.country,
+            languages=list(outlet.languages),
+            homepage=outlet.homepage,
+            cited_in_seed=outlet.cited_in_seed,
+            status=[status.model_dump(mode="json") for status in outlet.status],
+            feeds=[FeedSpec(feed.url, feed.language, feed.verified) for feed in outlet.feeds],
+        )
+        for outlet in knowledge.outlets
+    ]
+
+
+def load_seeds(engine: Engine, knowledge: Knowledge) -> SeedReport:
+    """Idempotent: a second load changes nothing; an edited YAML value updates its row."""
+    with session_scope(engine) as session:
+        incidents = sync_incidents(session, incident_specs(knowledge))
+        outlets, feeds = sync_outlets(session, outlet_specs(knowledge))
+    report = SeedReport(incidents, outlets, feeds)
+    log.info("seeds loaded: %s", report.summary())
+    return report
