@@ -19,8 +19,8 @@ from xml.sax.saxutils import escape, quoteattr
 import yaml
 from pydantic import AfterValidator, Field, TypeAdapter, model_validator
 
-# _StrictLoader rejects a repeated key, an easy slip in a long hand-written YAML file.
-from bot.knowledge.loader import _StrictLoader
+# StrictYamlLoader rejects a repeated key, an easy slip in a long hand-written YAML file.
+from bot.knowledge.loader import StrictYamlLoader
 from bot.knowledge.schema import HttpsUrl, IncidentId, Lang, Model, Slug, Text
 
 DEFAULT_SAMPLE_FEEDS = Path(__file__).with_name("sample_feeds.yaml")
@@ -109,7 +109,7 @@ _FEED_LIST = TypeAdapter(list[SampleFeed])
 
 def load_sample_feeds(path: Path = DEFAULT_SAMPLE_FEEDS) -> list[SampleFeed]:
     """Read and validate the sample feeds; raises yaml.YAMLError, pydantic.ValidationError or ValueError."""
-    feeds = _FEED_LIST.validate_python(yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader))
+    feeds = _FEED_LIST.validate_python(yaml.load(path.read_text(encoding="utf-8"), Loader=StrictYamlLoader))
     if repeated := [slug for slug, count in Counter(f.outlet for f in feeds).items() if count > 1]:
         raise ValueError(f"{path}: outlet {repeated[0]!r} has more than one feed")
     return feeds
