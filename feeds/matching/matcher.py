@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -106,16 +106,23 @@ class TermIndex:
 # ------------------------------------------------------------------------------ compiled query nodes
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    field: int
-    start: int
-    end: int
-    evidence: tuple[tuple[Term, Occurrence], ...]
+# A stretch of words where a positional node holds: (field index, first position, last position,
+# the (query term, occurrence) pairs inside it). A tuple, because spans are made in the hot path.
+Evidence = tuple[tuple[Term, Occurrence], ...]
+Span = tuple[int, int, int, Evidence]
 
 
 class _Compiled:
-    """A query node bound to term ids."""
+    """A query node bound to term ids.
+
+    ``required`` is a necessary condition: the node can only hold when the text contains one of
+    these term ids (``None`` when no such set exists, as under NOT). It lets an OR skip all its
+    operands with one set operation and lets the matcher skip incidents altogether.
+    """
+
+    required: frozenset[int] | None
+    cost = 2  # relative price of holds(): words 0, phrases 1, compound nodes more
+    positional = False  # has spans (words, phrases, NEAR, OR of those)
 
     def holds(self, hits: Hits) -> bool:
         raise NotImplementedError
@@ -125,29 +132,46 @@ class _Compiled:
 
     def evidence(self, hits: Hits) -> list[tuple[Term, Occurrence]]:
         """The occurrences that make this (true) node true."""
-        return [item for span in self.spans(hits) for item in span.evidence]
+        return [item for span in self.spans(hits) for item in span[3]]
 
 
-class _Word(_Compiled):
-    def __init__(self, term: Term, term_id: int) -> None:
-        self.term, self.term_id = term, term_id
+class _AnyWord(_Compiled):
+    """One word, or an OR of plain words, tested with one set operation."""
+
+    cost = 0
+    positional = True
+
+    def __init__(self, words: list[tuple[Term, int]]) -> None:
+        self.required = frozenset(term_id for _, term_id in words)
+        self.terms = {term_id: term for term, term_id in reversed(words)}  # first spelling wins
 
     def holds(self, hits: Hits) -> bool:
-        return self.term_id in hits
+        return not self.required.isdisjoint(hits)
 
     def spans(self, hits: Hits) -> list[Span]:
-        return [Span(o[0], o[1], o[1], ((self.term, o),)) for o in hits.get(self.term_id, ())]
+        return [
+            (o[0], o[1], o[1], ((self.terms[term_id], o),))
+            for term_id in self.required.intersection(hits)
+            for o in hits[term_id]
+        ]
 
 
 class _Phrase(_Compiled):
-    def __init__(self, words: list[_Word]) -> None:
+    cost = 1
+    positional = True
+    def __init__(self, words: list[tuple[Term, int]]) -> None:
         self.words = words
+        self.all_ids = frozenset(term_id for _, term_id in words)
+        # Every word is necessary; the longest is likely the rarest ("не" in "не пустили" is not).
+        self.required = frozenset((max(words, key=lambda w: len(w[0].word))[1],))
 
     def holds(self, hits: Hits) -> bool:
-        return all(w.term_id in hits for w in self.words) and bool(self.spans(hits))
+        return bool(self.spans(hits))
 
     def spans(self, hits: Hits) -> list[Span]:
-        at = [{(o[0], o[1]): o for o in hits.get(w.term_id, ())} for w in self.words]
+        if not hits.keys() >= self.all_ids:
+            return []
+        at = [{(o[0], o[1]): o for o in hits.get(term_id, ())} for _, term_id in self.words]
         found = []
         for (field_index, start), first in at[0].items():
             chain = [first]
@@ -157,17 +181,25 @@ class _Phrase(_Compiled):
                     break
                 chain.append(next_occurrence)
             else:
-                evidence = tuple(zip((w.term for w in self.words), chain, strict=True))
-                found.append(Span(field_index, start, start + len(self.words) - 1, evidence))
+                evidence = tuple(zip((term for term, _ in self.words), chain, strict=True))
+                found.append((field_index, start, start + len(self.words) - 1, evidence))
         return found
 
 
 class _And(_Compiled):
     def __init__(self, children: list[_Compiled]) -> None:
-        self.children = children
+        # Cheap operands first, so a failing word test spares the phrase and NEAR work.
+        self.children = sorted(children, key=lambda c: c.cost)
+        # Any child's condition is necessary; the smallest set is the most selective.
+        conditions = [c.required for c in children if c.required is not None]
+        self.required = min(conditions, key=len) if conditions else None
+        self.cost = max(c.cost for c in children)
 
     def holds(self, hits: Hits) -> bool:
-        return all(c.holds(hits) for c in self.children)
+        for child in self.children:
+            if not child.holds(hits):
+                return False
+        return True
 
     def evidence(self, hits: Hits) -> list[tuple[Term, Occurrence]]:
         return [item for c in self.children for item in c.evidence(hits)]
@@ -176,18 +208,50 @@ class _And(_Compiled):
 class _Or(_Compiled):
     def __init__(self, children: list[_Compiled]) -> None:
         self.children = children
+        conditions = [c.required for c in children]
+        self.required = None if None in conditions else frozenset().union(*conditions)
+        # Operands that hinge on one word (phrases, mostly) are looked up by that word, so an OR of
+        # fifty phrases costs one set intersection when none of their key words is present.
+        self._by_key_word: dict[int, list[_Compiled]] = defaultdict(list)
+        self._others: list[_Compiled] = []
+        for child in children:
+            if child.required is not None and len(child.required) == 1:
+                self._by_key_word[next(iter(child.required))].append(child)
+            else:
+                self._others.append(child)
+        self._key_words = frozenset(self._by_key_word)
+        self.positional = all(c.positional for c in children)
+
+    def _possible(self, hits: Hits) -> list[_Compiled]:
+        possible = [c for c in self._others if c.required is None or not c.required.isdisjoint(hits)]
+        for term_id in self._key_words.intersection(hits):
+            possible.extend(self._by_key_word[term_id])
+        return possible
 
     def holds(self, hits: Hits) -> bool:
-        return any(c.holds(hits) for c in self.children)
+        if self.required is not None and self.required.isdisjoint(hits):
+            return False
+        for child in self._possible(hits):
+            if child.holds(hits):
+                return True
+        return False
 
     def spans(self, hits: Hits) -> list[Span]:
-        return [span for c in self.children for span in c.spans(hits)]
+        return [span for c in self._possible(hits) for span in c.spans(hits)]
 
     def evidence(self, hits: Hits) -> list[tuple[Term, Occurrence]]:
-        return [item for c in self.children if c.holds(hits) for item in c.evidence(hits)]
+        # A positional operand has evidence exactly when it holds, so it needs no separate test.
+        return [
+            item
+            for c in self._possible(hits)
+            if c.positional or c.holds(hits)
+            for item in c.evidence(hits)
+        ]
 
 
 class _Not(_Compiled):
+    required = None
+
     def __init__(self, child: _Compiled) -> None:
         self.child = child
 
@@ -199,38 +263,60 @@ class _Not(_Compiled):
 
 
 class _Near(_Compiled):
+    cost = 3
+    positional = True
     def __init__(self, left: _Compiled, right: _Compiled, distance: int) -> None:
         self.left, self.right, self.distance = left, right, distance
+        self.required = left.required
 
     def holds(self, hits: Hits) -> bool:
         return self.left.holds(hits) and self.right.holds(hits) and bool(self.spans(hits))
 
     def spans(self, hits: Hits) -> list[Span]:
-        found = []
+        found: list[Span] = []
         rights = self.right.spans(hits)
-        for a in self.left.spans(hits):
-            for b in rights:
-                gap = max(a.start, b.start) - min(a.end, b.end)
-                if a.field == b.field and gap <= self.distance:
-                    found.append(Span(a.field, min(a.start, b.start), max(a.end, b.end), a.evidence + b.evidence))
+        distance = self.distance
+        for field_a, start_a, end_a, evidence_a in self.left.spans(hits):
+            for field_b, start_b, end_b, evidence_b in rights:
+                # gap between the two stretches; overlapping stretches have a gap ≤ 0
+                if field_a == field_b and max(start_a, start_b) - min(end_a, end_b) <= distance:
+                    found.append((field_a, min(start_a, start_b), max(end_a, end_b), evidence_a + evidence_b))
         return found
 
 
 def _compile(node: Node, index: TermIndex) -> _Compiled:
     if isinstance(node, Term):
-        return _Word(node, index.add(node))
+        return _AnyWord([(node, index.add(node))])
     if isinstance(node, Phrase):
-        return _Phrase([_Word(w, index.add(w)) for w in node.words])
+        return _Phrase([(w, index.add(w)) for w in node.words])
     if isinstance(node, And):
         return _And([_compile(c, index) for c in node.children])
     if isinstance(node, Or):
-        return _Or([_compile(c, index) for c in node.children])
+        return _compile_or(node, index)
     if isinstance(node, Not):
         return _Not(_compile(node.child, index))
     if isinstance(node, Near):
         return _Near(_compile(node.left, index), _compile(node.right, index), node.distance)
     assert isinstance(node, Ref)
     return _compile(node.body, index)
+
+
+def _or_operands(node: Node) -> list[Node]:
+    """The operands of nested ORs (through definitions) as one flat list."""
+    if isinstance(node, Ref):
+        return _or_operands(node.body)
+    if isinstance(node, Or):
+        return [leaf for child in node.children for leaf in _or_operands(child)]
+    return [node]
+
+
+def _compile_or(node: Or, index: TermIndex) -> _Compiled:
+    operands = _or_operands(node)
+    words = [(n, index.add(n)) for n in operands if isinstance(n, Term)]
+    others = [_compile(n, index) for n in operands if not isinstance(n, Term)]
+    if not others:
+        return _AnyWord(words)
+    return _Or([_AnyWord(words), *others] if words else others)
 
 
 def _explanation(evidence: Iterable[tuple[Term, Occurrence]]) -> list[dict[str, Any]]:
@@ -244,19 +330,20 @@ def _explanation(evidence: Iterable[tuple[Term, Occurrence]]) -> list[dict[str, 
     return sorted(seen.values(), key=lambda e: (FIELDS.index(e["field"]), e["position"], e["term"]))
 
 
-def _only_field(hits: Hits, field_index: int) -> Hits:
-    narrowed: Hits = {}
+def _split_by_field(hits: Hits) -> tuple[Hits, Hits]:
+    """The hits of the title alone and of the summary alone."""
+    title: Hits = {}
+    summary: Hits = {}
     for term_id, occurrences in hits.items():
-        kept = [o for o in occurrences if o[0] == field_index]
-        if kept:
-            narrowed[term_id] = kept
-    return narrowed
+        for occurrence in occurrences:
+            (title if occurrence[0] == 0 else summary).setdefault(term_id, []).append(occurrence)
+    return title, summary
 
 
-def _score(node: _Compiled, hits: Hits) -> float:
-    if node.holds(_only_field(hits, 0)):
+def _score(node: _Compiled, title_hits: Hits, summary_hits: Hits) -> float:
+    if node.holds(title_hits):
         return SCORE_TITLE
-    if node.holds(_only_field(hits, 1)):
+    if node.holds(summary_hits):
         return SCORE_SUMMARY
     return SCORE_BOTH
 
@@ -310,7 +397,6 @@ class _Incident:
     fallback: bool
     since: date | None
     until: date | None
-    trigger_ids: frozenset[int] = field(default_factory=frozenset)
 
     def in_period(self, published: date | None) -> bool:
         if published is None:
@@ -337,16 +423,20 @@ class Matcher:
         self._incidents: list[_Incident] = []
         self._by_trigger: dict[int, list[int]] = defaultdict(list)
         for incident in taxonomy.incidents:
+            query = _compile(incident.query, self._index)
             compiled = _Incident(
                 incident.id,
-                _compile(incident.query, self._index),
+                query,
                 [_compile(node, self._index) for node in incident.exclusions],
                 incident.fallback,
                 incident.since,
                 incident.until,
-                frozenset(self._index.add(t) for t in positive_terms(incident.query)),
             )
-            for term_id in compiled.trigger_ids:
+            # The query cannot hold without one of these words, so they alone make it a candidate.
+            triggers = query.required
+            if triggers is None:
+                triggers = frozenset(self._index.add(t) for t in positive_terms(incident.query))
+            for term_id in triggers:
                 self._by_trigger[term_id].append(len(self._incidents))
             self._incidents.append(compiled)
 
@@ -375,16 +465,22 @@ class Matcher:
             return []
         candidates = sorted({i for term_id in hits for i in self._by_trigger.get(term_id, ())})
         day = _as_date(published)
-        found: list[IncidentMatch] = []
-        fallbacks: list[_Incident] = []
-        for position in candidates:
-            incident = self._incidents[position]
-            if incident.fallback:
-                fallbacks.append(incident)
-            elif self._applies(incident, hits, day):
-                found.append(self._result(incident, hits))
-        if not found:
-            found = [self._result(i, hits) for i in fallbacks if self._applies(i, hits, day)]
+        regular = [self._incidents[i] for i in candidates if not self._incidents[i].fallback]
+        applying = [i for i in regular if self._applies(i, hits, day)]
+        if not applying:
+            fallbacks = [self._incidents[i] for i in candidates if self._incidents[i].fallback]
+            applying = [i for i in fallbacks if self._applies(i, hits, day)]
+        if not applying:
+            return []
+        title_hits, summary_hits = _split_by_field(hits)
+        found = [
+            IncidentMatch(
+                incident.incident_id,
+                _score(incident.query, title_hits, summary_hits),
+                _explanation(incident.query.evidence(hits)),
+            )
+            for incident in applying
+        ]
         return sorted(found, key=lambda m: (-m.score, m.incident_id))
 
     @staticmethod
@@ -393,10 +489,4 @@ class Matcher:
             incident.in_period(day)
             and incident.query.holds(hits)
             and not any(exclusion.holds(hits) for exclusion in incident.exclusions)
-        )
-
-    @staticmethod
-    def _result(incident: _Incident, hits: Hits) -> IncidentMatch:
-        return IncidentMatch(
-            incident.incident_id, _score(incident.query, hits), _explanation(incident.query.evidence(hits))
         )

@@ -12,17 +12,19 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+_DOUBLE_QUOTES = "«»„“”‟″〝〞＂"
+_SINGLE_QUOTES = "‘’‚‛′‹›ʼ`´＇"
+_DASHES = "‐‑‒–—―−﹘﹣－⁃"
 # One-to-one replacements, so a query's character positions survive unification.
 _PUNCTUATION = str.maketrans(
-    {
-        **dict.fromkeys("«»„“”‟″〝〞＂", '"'),
-        **dict.fromkeys("‘’‚‛′‹›ʼ`´＇", "'"),
-        **dict.fromkeys("‐‑‒–—―−﹘﹣－⁃", "-"),
-    }
+    {**dict.fromkeys(_DOUBLE_QUOTES, '"'), **dict.fromkeys(_SINGLE_QUOTES, "'"), **dict.fromkeys(_DASHES, "-")}
 )
 
 _TURKIC_LANGS = frozenset({"az", "tr"})
-_WORD_RE = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")
+# Words may be joined by any dash or apostrophe; the raw text is not unified first because that is
+# the most expensive step of tokenising and only the joiners matter (split_word unifies them).
+_JOINERS = re.escape("'-" + _SINGLE_QUOTES + _DASHES)
+_WORD_RE = re.compile(rf"[^\W_]+(?:[{_JOINERS}][^\W_]+)*")
 _SEPARATOR_RE = re.compile(r"(['-])")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _AZ_LETTERS_RE = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")
@@ -55,12 +57,13 @@ def normalize(text: str, lang: str | None = None) -> str:
 
 
 def prepare(text: str) -> str:
-    """The case-preserving part of :func:`normalize`, applied to a whole text before tokenising."""
-    return unify_punctuation(unicodedata.normalize("NFKC", text))
+    """What a whole text needs before tokenising: NFKC (so ligatures and width variants are words)."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def split_word(word: str) -> list[str]:
     """Split one raw word (as found by the tokeniser) into the word forms it stands for."""
+    word = unify_punctuation(word)
     if "-" not in word and "'" not in word:
         return [word]
     if any(ch.isdigit() for ch in word):
