@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from feeds.matching.morphology import Morphology, skeleton, strip_namespace
-from feeds.matching.normalize import fold_case, guess_language, prepare, raw_words, split_word
+from feeds.matching.normalize import fold_case, guess_language, raw_words, split_word
 from feeds.matching.query import And, Near, Node, Not, Or, Phrase, Ref, Term, parse_query, positive_terms
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class TermIndex:
             if not text:
                 continue
             position = 0
-            for raw in raw_words(prepare(text)):
+            for raw in raw_words(text):
                 entry = cache.get(raw)
                 if entry is None:
                     entry = cache[raw] = self._analyse(raw, lang)
@@ -210,6 +210,7 @@ class _Or(_Compiled):
         self.children = children
         conditions = [c.required for c in children]
         self.required = None if None in conditions else frozenset().union(*conditions)
+        self.positional = all(c.positional for c in children)
         # Operands that hinge on one word (phrases, mostly) are looked up by that word, so an OR of
         # fifty phrases costs one set intersection when none of their key words is present.
         self._by_key_word: dict[int, list[_Compiled]] = defaultdict(list)
@@ -220,7 +221,6 @@ class _Or(_Compiled):
             else:
                 self._others.append(child)
         self._key_words = frozenset(self._by_key_word)
-        self.positional = all(c.positional for c in children)
 
     def _possible(self, hits: Hits) -> list[_Compiled]:
         possible = [c for c in self._others if c.required is None or not c.required.isdisjoint(hits)]
@@ -231,9 +231,13 @@ class _Or(_Compiled):
     def holds(self, hits: Hits) -> bool:
         if self.required is not None and self.required.isdisjoint(hits):
             return False
-        for child in self._possible(hits):
-            if child.holds(hits):
+        for child in self._others:
+            if (child.required is None or not child.required.isdisjoint(hits)) and child.holds(hits):
                 return True
+        for term_id in self._key_words.intersection(hits):
+            for child in self._by_key_word[term_id]:
+                if child.holds(hits):
+                    return True
         return False
 
     def spans(self, hits: Hits) -> list[Span]:

@@ -56,11 +56,6 @@ def normalize(text: str, lang: str | None = None) -> str:
     return fold_case(unify_punctuation(unicodedata.normalize("NFKC", text)), lang)
 
 
-def prepare(text: str) -> str:
-    """What a whole text needs before tokenising: NFKC (so ligatures and width variants are words)."""
-    return unicodedata.normalize("NFKC", text)
-
-
 def split_word(word: str) -> list[str]:
     """Split one raw word (as found by the tokeniser) into the word forms it stands for."""
     word = unify_punctuation(word)
@@ -80,9 +75,10 @@ def split_word(word: str) -> list[str]:
     return forms
 
 
-def raw_words(prepared_text: str) -> list[str]:
-    """The raw words of a text that went through :func:`prepare`."""
-    return _WORD_RE.findall(prepared_text)
+def raw_words(text: str) -> list[str]:
+    """The raw words of a text (after NFKC, so ligatures and width variants are words); each raw
+    word stands for one or more word forms, see :func:`split_word`."""
+    return _WORD_RE.findall(unicodedata.normalize("NFKC", text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +94,8 @@ class Token:
 
 def tokenize(text: str, lang: str | None = None) -> list[Token]:
     """Tokens of ``text`` with word positions and character offsets into the NFKC form of ``text``."""
-    prepared = prepare(text)
     tokens: list[Token] = []
-    for found in _WORD_RE.finditer(prepared):
+    for found in _WORD_RE.finditer(unicodedata.normalize("NFKC", text)):
         for form in split_word(found.group()):
             tokens.append(Token(fold_case(form, lang), found.group(), len(tokens), found.start(), found.end()))
     return tokens

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from feeds.matching.normalize import fold_case, normalize, prepare, raw_words, split_word, unify_punctuation
+from feeds.matching.normalize import fold_case, normalize, raw_words, split_word, unify_punctuation
 
 MIN_PREFIX_LENGTH = 3
 
@@ -342,7 +342,7 @@ def _terms(text: str, position: int) -> list[Term]:
     base = text[:-1] if prefix else text
     if "*" in base:
         raise QuerySyntaxError(position + base.index("*"), "'*' only at the end of a word", f"'{text}'")
-    forms = [form for raw in raw_words(prepare(base)) for form in split_word(raw)]
+    forms = [form for raw in raw_words(base) for form in split_word(raw)]
     if not forms:
         raise QuerySyntaxError(position, "a term with letters or digits", f"'{text}'")
     if prefix:
