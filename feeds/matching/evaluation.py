@@ -68,7 +68,8 @@ def read_labelled_jsonl(path: Path | str) -> list[LabelledItem]:
             item = LabelledItem.model_validate(data)
         except ValidationError as error:
             details = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'item'}: {e['msg']}" for e in error.errors(include_url=False)
+                f"{'.'.join(str(p) for p in e['loc']) or 'item'}: {e['msg']}"
+                for e in error.errors(include_url=False)
             )
             problems.append(f"{where}: {details}")
             continue

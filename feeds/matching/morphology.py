@@ -23,6 +23,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from feeds.matching import azerbaijani
 from feeds.matching.normalize import has_azerbaijani_letters, is_cyrillic
 
 AZ_NAMESPACE = "az:"
@@ -53,17 +54,8 @@ _SKELETON_REWRITES = (
 
 _AZ_VOWELS = frozenset("aeiouəıöü")
 _AZ_MIN_STEM = 2
-# Outermost layer first; within a layer any one suffix (or none) may be peeled off.
-_AZ_SUFFIX_LAYERS = tuple(
-    tuple(sorted(layer.split(), key=len, reverse=True))
-    for layer in (
-        "dır dir dur dür tır tir tur tür",
-        """dan dən tan tən ndan ndən da də ta tə nda ndə dakı dəki takı təki ndakı ndəki
-        ın in un ün nın nin nun nün a ə ya yə na nə ı i u ü nı ni nu nü yı yi yu yü la lə yla ylə""",
-        "ları ləri sı si su sü ı i u ü",
-        "lar lər",
-    )
-)
+# Within a layer any one suffix (or none) may be peeled off; longest first.
+_AZ_SUFFIX_LAYERS = tuple(tuple(sorted(layer, key=len, reverse=True)) for layer in azerbaijani.LAYERS)
 
 _RUSSIAN = snowballstemmer.stemmer("russian")
 _ENGLISH = snowballstemmer.stemmer("english")
@@ -135,7 +127,8 @@ class Morphology:
             keys.add(skeleton(russian_stem(word)))
         else:
             keys.add(skeleton(english_stem(word)))
-        # A name written in Cyrillic must still meet its inflected Azerbaijani spelling (Сафаров ~ Səfərovların).
+        # A name written in Cyrillic must still meet its inflected Azerbaijani spelling
+        # (Сафаров ~ Səfərovların), so the transliterated word is peeled like an Azerbaijani one.
         keys |= _azerbaijani_keys(word.translate(_CYRILLIC_TABLE))
         return frozenset(keys)
 

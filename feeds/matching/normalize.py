@@ -12,12 +12,18 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from feeds.matching import azerbaijani
+
 _DOUBLE_QUOTES = "«»„“”‟″〝〞＂"
 _SINGLE_QUOTES = "‘’‚‛′‹›ʼ`´＇"
 _DASHES = "‐‑‒–—―−﹘﹣－⁃"
 # One-to-one replacements, so a query's character positions survive unification.
 _PUNCTUATION = str.maketrans(
-    {**dict.fromkeys(_DOUBLE_QUOTES, '"'), **dict.fromkeys(_SINGLE_QUOTES, "'"), **dict.fromkeys(_DASHES, "-")}
+    {
+        **dict.fromkeys(_DOUBLE_QUOTES, '"'),
+        **dict.fromkeys(_SINGLE_QUOTES, "'"),
+        **dict.fromkeys(_DASHES, "-"),
+    }
 )
 
 _TURKIC_LANGS = frozenset({"az", "tr"})
@@ -29,12 +35,9 @@ _SEPARATOR_RE = re.compile(r"(['-])")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _AZ_LETTERS_RE = re.compile(r"[əƏğĞıİşŞçÇöÖüÜ]")
 
-# Case and possessive suffixes an Azerbaijani writer puts after a hyphen behind an abbreviation or a
-# foreign name: "AZAL-ın", "XİN-in", "Sputnik Azərbaycan-ın", "NATO-ya".
-_AZ_HYPHEN_SUFFIXES = frozenset(
-    """ın in un ün nın nin nun nün a ə ya yə na nə ı i u ü nı ni nu nü yı yi yu yü da də ta tə nda ndə
-    dan dən tan tən ndan ndən la lə yla ylə dakı dəki lar lər ları ləri sı si su sü""".split()
-)
+# Case, possessive and plural suffixes an Azerbaijani writer puts after a hyphen behind an
+# abbreviation or a foreign name: "AZAL-ın", "XİN-in", "Sputnik Azərbaycan-ın", "NATO-ya".
+_AZ_HYPHEN_SUFFIXES = frozenset(azerbaijani.CASE + azerbaijani.POSSESSIVE + azerbaijani.PLURAL)
 
 
 def unify_punctuation(text: str) -> str:
@@ -97,7 +100,9 @@ def tokenize(text: str, lang: str | None = None) -> list[Token]:
     tokens: list[Token] = []
     for found in _WORD_RE.finditer(unicodedata.normalize("NFKC", text)):
         for form in split_word(found.group()):
-            tokens.append(Token(fold_case(form, lang), found.group(), len(tokens), found.start(), found.end()))
+            tokens.append(
+                Token(fold_case(form, lang), found.group(), len(tokens), found.start(), found.end())
+            )
     return tokens
 
 

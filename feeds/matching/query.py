@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+
 from feeds.matching.normalize import fold_case, normalize, raw_words, split_word, unify_punctuation
 
 MIN_PREFIX_LENGTH = 3
@@ -110,7 +111,9 @@ class Near:
     distance: int
 
     def __str__(self) -> str:
-        return f"{_grouped(self.left, (And, Or))} NEAR/{self.distance} {_grouped(self.right, (And, Or, Near))}"
+        return (
+            f"{_grouped(self.left, (And, Or))} NEAR/{self.distance} {_grouped(self.right, (And, Or, Near))}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,7 +258,9 @@ class _Parser:
             raise QuerySyntaxError(self.current.position, "a term", "an empty query")
         node = self.parse_or()
         if self.current.kind != "end":
-            raise QuerySyntaxError(self.current.position, "an operator or end of query", self.current.describe())
+            raise QuerySyntaxError(
+                self.current.position, "an operator or end of query", self.current.describe()
+            )
         return node
 
     def parse_or(self) -> Node:
@@ -314,7 +319,9 @@ class _Parser:
         if token.kind == "ref":
             self.advance()
             if self.resolve is None:
-                raise QuerySyntaxError(token.position, "a term (definitions are not available here)", token.describe())
+                raise QuerySyntaxError(
+                    token.position, "a term (definitions are not available here)", token.describe()
+                )
             return Ref(token.text[1:], self.resolve(token.text[1:], token.position), token.position)
         raise QuerySyntaxError(token.position, "a term, a phrase, '(' or NOT", token.describe())
 

@@ -44,10 +44,12 @@ _DEFINITION_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class TaxonomyError(ValueError):
-    """Everything wrong with a taxonomy file; ``problems`` holds one line per problem."""
+    """Everything wrong with a taxonomy file: ``problems`` holds one line per problem, and
+    ``syntax_errors`` the query syntax errors among them (with ``.incident``, ``.position``, ...)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], syntax_errors: list[QuerySyntaxError] | None = None) -> None:
         self.problems = problems
+        self.syntax_errors = syntax_errors or []
         super().__init__("\n".join(problems))
 
 
@@ -134,10 +136,10 @@ def parse_taxonomy(raw: object, source: str) -> Taxonomy:
             [f"{source}: {_yaml_path(e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)]
         ) from error
 
-    problems: dict[str, None] = {}  # ordered, without repeats
+    problems: dict[str, QuerySyntaxError | None] = {}  # ordered, without repeats
 
-    def complain(message: str) -> None:
-        problems[message] = None
+    def complain(message: str, error: QuerySyntaxError | None = None) -> None:
+        problems.setdefault(message, error)
 
     for name in spec.definitions:
         if not _DEFINITION_NAME.match(name):
@@ -152,23 +154,29 @@ def parse_taxonomy(raw: object, source: str) -> Taxonomy:
         try:
             definitions[name] = resolve(name, 0)
         except QuerySyntaxError as error:
-            complain(str(error))
+            complain(str(error), error)
 
     def parse(text: str, field: str, incident_id: str) -> Node | None:
         try:
             node = parse_with_resolver(text, resolve)
         except QuerySyntaxError as error:
-            complain(str(error if error.source else error.located(source=source, field=field, incident=incident_id)))
+            if not error.source:
+                error = error.located(source=source, field=field, incident=incident_id)
+            complain(str(error), error)
             return None
         if not positive_terms(node):
-            complain(f"{source}: {field}: the query has no term that is not negated, so it would match anything")
+            complain(
+                f"{source}: {field}: the query has no term that is not negated, so it would match anything"
+            )
         return node
 
     incidents = []
     for incident_id, item in spec.incidents.items():
         where = f"incidents.{incident_id}"
         query = parse(item.query, f"{where}.query", incident_id)
-        exclusions = [parse(text, f"{where}.exclude[{n}]", incident_id) for n, text in enumerate(item.exclude)]
+        exclusions = [
+            parse(text, f"{where}.exclude[{n}]", incident_id) for n, text in enumerate(item.exclude)
+        ]
         if item.since and item.until and item.until < item.since:
             complain(f"{source}: {where}: until ({item.until}) is before since ({item.since})")
         if query is None or None in exclusions:
@@ -189,7 +197,7 @@ def parse_taxonomy(raw: object, source: str) -> Taxonomy:
             )
         )
     if problems:
-        raise TaxonomyError(list(problems))
+        raise TaxonomyError(list(problems), [e for e in problems.values() if e is not None])
     return Taxonomy(source, tuple(incidents), definitions)
 
 
@@ -229,7 +237,10 @@ def check_examples(taxonomy: Taxonomy, matcher: Matcher) -> list[str]:
             ("negative", incident.negative_examples, False),
         ):
             for n, example in enumerate(examples):
-                tagged = [m.incident_id for m in matcher.match(example.title, example.summary, example.lang, example.published)]
+                tagged = [
+                    m.incident_id
+                    for m in matcher.match(example.title, example.summary, example.lang, example.published)
+                ]
                 if (incident.id in tagged) != wanted:
                     verb = "should" if wanted else "should not"
                     failures.append(
