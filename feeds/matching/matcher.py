@@ -155,6 +155,9 @@ class _AnyWord(_Compiled):
             for o in hits[term_id]
         ]
 
+    def evidence(self, hits: Hits) -> list[tuple[Term, Occurrence]]:
+        return [(self.terms[term_id], o) for term_id in self.required.intersection(hits) for o in hits[term_id]]
+
 
 class _Phrase(_Compiled):
     cost = 1
@@ -195,9 +198,16 @@ class _And(_Compiled):
         conditions = [c.required for c in children if c.required is not None]
         self.required = min(conditions, key=len) if conditions else None
         self.cost = max(c.cost for c in children)
+        self._word_sets = [c.required for c in self.children if isinstance(c, _AnyWord)]
+        self._compound = [c for c in self.children if not isinstance(c, _AnyWord)]
 
     def holds(self, hits: Hits) -> bool:
-        for child in self.children:  # noqa: SIM110 - a plain loop is measurably faster than all() here
+        # Word-set operands are tested inline: most ANDs fail on one of them, and a method call per
+        # operand would cost more than the test.
+        for word_set in self._word_sets:
+            if word_set.isdisjoint(hits):
+                return False
+        for child in self._compound:  # noqa: SIM110 - a plain loop is measurably faster than all() here
             if not child.holds(hits):
                 return False
         return True
