@@ -156,7 +156,8 @@ class _AnyWord(_Compiled):
         ]
 
     def evidence(self, hits: Hits) -> list[tuple[Term, Occurrence]]:
-        return [(self.terms[term_id], o) for term_id in self.required.intersection(hits) for o in hits[term_id]]
+        terms = self.terms
+        return [(terms[term_id], o) for term_id in self.required.intersection(hits) for o in hits[term_id]]
 
 
 class _Phrase(_Compiled):
