@@ -5,7 +5,8 @@ Speed comes from three caches and one index:
 * every query word gets an id; a dictionary maps each match key (and each wildcard prefix) to ids;
 * a text is tokenised once; each distinct raw word is analysed once per language and the ids it
   satisfies are cached, so a repeated word costs one dictionary look-up;
-* an incident's query is evaluated only when the text contains one of its positive words.
+* every compiled node knows a set of words it cannot hold without; an OR, and the matcher when it
+  picks candidate incidents, skips whatever none of those words reaches, with one set operation.
 """
 
 from __future__ import annotations
@@ -243,6 +244,7 @@ class _Or(_Compiled):
     def holds(self, hits: Hits) -> bool:
         if self.required is not None and self.required.isdisjoint(hits):
             return False
+        # The selection of _possible(), inlined so that the first true operand ends the search.
         for child in self._others:
             if (child.required is None or not child.required.isdisjoint(hits)) and child.holds(hits):
                 return True
@@ -434,7 +436,6 @@ class Matcher:
     """Tags items with the incidents of a taxonomy."""
 
     def __init__(self, taxonomy: Taxonomy, *, stemming: bool = True) -> None:
-        self.stemming = stemming
         self._index = TermIndex(Morphology(stemming))
         self._incidents: list[_Incident] = []
         self._by_trigger: dict[int, list[int]] = defaultdict(list)
@@ -460,10 +461,6 @@ class Matcher:
     def from_taxonomy(cls, taxonomy: Taxonomy, *, stemming: bool = True) -> Matcher:
         return cls(taxonomy, stemming=stemming)
 
-    @property
-    def incident_ids(self) -> list[str]:
-        return [i.incident_id for i in self._incidents]
-
     def match(
         self,
         title: str,
@@ -471,10 +468,11 @@ class Matcher:
         lang: str | None = None,
         published: date | datetime | str | None = None,
     ) -> list[IncidentMatch]:
-        """Incidents the item covers, best score first.
+        """Incidents the item covers, best score first (empty when none).
 
         ``lang`` (ru/az/en) picks the stemmer for Latin words; it is guessed when missing. With
-        ``published``, incidents whose period excludes that date are not considered.
+        ``published``, incidents whose period excludes that date are not considered. A fallback
+        incident (relations-general) is considered only when no other incident applies.
         """
         hits = self._index.scan(title, summary, _resolve_language(lang, title, summary))
         if not hits:

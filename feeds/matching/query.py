@@ -168,21 +168,6 @@ def positive_terms(node: Node) -> list[Term]:
     return found
 
 
-def all_terms(node: Node) -> list[Term]:
-    """Every term of the query, negated or not."""
-    if isinstance(node, Term):
-        return [node]
-    if isinstance(node, Phrase):
-        return list(node.words)
-    if isinstance(node, (And, Or)):
-        return [t for c in node.children for t in all_terms(c)]
-    if isinstance(node, Not):
-        return all_terms(node.child)
-    if isinstance(node, Near):
-        return all_terms(node.left) + all_terms(node.right)
-    return all_terms(node.body)
-
-
 # ---------------------------------------------------------------------------------------------- lexer
 
 _TOKEN_RE = re.compile(
