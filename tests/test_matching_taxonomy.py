@@ -86,6 +86,9 @@ incidents:
   parade:
     title: Parade
     query: NOT parade
+  victory:
+    title: Victory
+    query: victory OR NOT parade
 """,
     )
     with pytest.raises(TaxonomyError) as caught:
@@ -98,8 +101,8 @@ incidents:
         + "incidents.media-battle.query: position 13: expected a defined name (@russia), found '@rusia'",
         where + "incidents.media-battle.exclude[1]: position 3: expected NEAR/n with a whole number n ≥ 1, "
         "found 'NEAR/0'",
-        where
-        + "incidents.parade.query: the query has no term that is not negated, so it would match anything",
+        where + "incidents.parade.query: the query matches texts that contain none of its terms",
+        where + "incidents.victory.query: the query matches texts that contain none of its terms",
     ]
     assert str(caught.value) == "\n".join(caught.value.problems)
 

@@ -142,6 +142,20 @@ def is_positional(node: Node) -> bool:
     return isinstance(node, (Term, Phrase, Near))
 
 
+def holds_without_terms(node: Node) -> bool:
+    """Whether the query is true for a text that contains none of its terms (``NOT a``,
+    ``a OR NOT b``): such a query would tag nearly everything."""
+    if isinstance(node, (Term, Phrase, Near)):
+        return False
+    if isinstance(node, And):
+        return all(holds_without_terms(c) for c in node.children)
+    if isinstance(node, Or):
+        return any(holds_without_terms(c) for c in node.children)
+    if isinstance(node, Not):
+        return not holds_without_terms(node.child)
+    return holds_without_terms(node.body)
+
+
 def positive_terms(node: Node) -> list[Term]:
     """Terms that can make the query true by being present (not under an odd number of NOTs)."""
     found: list[Term] = []

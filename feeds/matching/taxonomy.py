@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from feeds.matching.query import Node, QuerySyntaxError, parse_with_resolver, positive_terms
+from feeds.matching.query import Node, QuerySyntaxError, holds_without_terms, parse_with_resolver
 
 if TYPE_CHECKING:
     from feeds.matching.matcher import Matcher
@@ -164,10 +164,8 @@ def parse_taxonomy(raw: object, source: str) -> Taxonomy:
                 error = error.located(source=source, field=field, incident=incident_id)
             complain(str(error), error)
             return None
-        if not positive_terms(node):
-            complain(
-                f"{source}: {field}: the query has no term that is not negated, so it would match anything"
-            )
+        if holds_without_terms(node):
+            complain(f"{source}: {field}: the query matches texts that contain none of its terms")
         return node
 
     incidents = []
