@@ -258,10 +258,17 @@ class _Or(_Compiled):
         return [span for c in self._possible(hits) for span in c.spans(hits)]
 
     def evidence(self, hits: Hits) -> list[tuple[Term, Occurrence]]:
-        # A positional operand has evidence exactly when it holds, so it needs no separate test.
-        return [
-            item for c in self._possible(hits) if c.positional or c.holds(hits) for item in c.evidence(hits)
-        ]
+        # Every word, phrase and NEAR that is present explains the match (one has evidence exactly
+        # when it holds); of compound alternatives (AND/NOT branches) the first true one suffices.
+        found: list[tuple[Term, Occurrence]] = []
+        explained = False
+        for child in self._possible(hits):
+            if child.positional:
+                found += child.evidence(hits)
+            elif not explained and child.holds(hits):
+                found += child.evidence(hits)
+                explained = True
+        return found
 
 
 class _Not(_Compiled):
