@@ -1,6 +1,8 @@
 """The query language: every operator, precedence, and syntax errors with positions."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.matching import QuerySyntaxError, compile_query, parse_query
 from feeds.matching.query import And, Near, Not, Or, Phrase, Ref, Term
@@ -142,3 +144,37 @@ def test_compile_query_evaluates_the_same_syntax_against_text() -> None:
     assert query.matches("Russian House in Baku shut down", "")
     assert not query.matches("Русский дом в Бишкеке провёл выставку")
     assert not query.matches("Дом культуры открылся")
+
+
+# --- robustness: the bot passes whatever users type to the parser
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('ab сф*()"«» -/@ANDORTNEAR0123\n')), max_size=40))
+def test_any_text_parses_or_raises_a_syntax_error(text: str) -> None:
+    try:
+        tree = parse_query(text)
+    except QuerySyntaxError as error:
+        assert 1 <= error.position <= len(text) + 1
+    else:
+        assert str(parse_query(str(tree))) == str(tree)
+
+
+_words = st.sampled_from(["сафаров*", "Aktau", "baku", '"rus evi"', "qəza"])
+_trees = st.recursive(
+    _words,
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from([" AND ", " OR ", " "]), inner).map(
+            lambda t: f"({t[0]}{t[1]}{t[2]})"
+        ),
+        inner.map(lambda q: f"NOT ({q})"),
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_trees)
+def test_printed_trees_parse_back_to_the_same_tree(query: str) -> None:
+    tree = parse_query(query)
+    assert str(parse_query(str(tree))) == str(tree)
