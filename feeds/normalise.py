@@ -41,8 +41,8 @@ def plain_text(markup: str | None, limit: int = MAX_SUMMARY_CHARS) -> str:
         text = _TRUNCATED_TAG.sub("", _TAG.sub("", text))
     if "&" in text:
         text = html.unescape(text)
-        if "<" in text:  # markup that was escaped twice (`&lt;p&gt;`) is still markup
-            text = _TAG.sub("", _BREAKING_TAGS.sub(" ", text))
+        if _TAG.search(text):  # markup escaped twice (`&lt;p&gt;`): strip it and decode its entities
+            text = html.unescape(_TAG.sub("", _BREAKING_TAGS.sub(" ", text)))
     text = _CONTROL.sub("", text)
     text = _WHITESPACE.sub(" ", text).strip()
     if len(text) > limit:
