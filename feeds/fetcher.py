@@ -117,6 +117,14 @@ class _Decoder:
             raise FetchFailed("decompressed body exceeds the size limit (compression bomb?)")
         return out
 
+    def finish(self) -> None:
+        """A compressed stream that stops before its end marker is a truncated body."""
+        finished = (
+            self._brotli.is_finished() if self._brotli is not None else self._zlib is None or self._zlib.eof
+        )
+        if self.encoding != "identity" and not finished:
+            raise FetchFailed(f"truncated {self.encoding} body")
+
     def _wbits(self, first: bytes) -> int:
         if self.encoding != "deflate":
             return 16 + zlib.MAX_WBITS
@@ -141,6 +149,7 @@ async def _read_body(response: aiohttp.ClientResponse, limit: int) -> tuple[byte
             out = decoder.decode(chunk, limit - produced)
             produced += len(out)
             parts.append(out)
+        decoder.finish()
     except (zlib.error, brotli.error) as error:
         raise FetchFailed(f"corrupt {decoder.encoding} body: {error}", response.status, received) from None
     except FetchFailed as error:

@@ -5,6 +5,7 @@ records each request (path, headers, time) so tests can assert what the fetcher 
 """
 
 import asyncio
+import functools
 import gzip
 import hashlib
 import time
@@ -174,16 +175,19 @@ def huge(size: int, *, declare_length: bool) -> Handler:
     return handler
 
 
-def _gzip_bomb(inflated: int) -> bytes:
+@functools.cache
+def _bomb(encoding: str, inflated: int) -> bytes:
+    if encoding == "br":
+        return brotli.compress(b"\0" * inflated, quality=5)
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = b"\0" * (1024 * 1024)
     parts = [compressor.compress(zeros) for _ in range(inflated // len(zeros))]
     return b"".join(parts) + compressor.flush()
 
 
-def compression_bomb(encoding: str, inflated: int = 200 * 1024 * 1024) -> Handler:
+def compression_bomb(encoding: str, inflated: int = 64 * 1024 * 1024) -> Handler:
     """A small compressed body that inflates to `inflated` bytes of zeros."""
-    payload = _gzip_bomb(inflated) if encoding == "gzip" else brotli.compress(b"\0" * inflated, quality=5)
+    payload = _bomb(encoding, inflated)
 
     async def handler(request: web.Request) -> web.StreamResponse:
         return web.Response(
