@@ -7,6 +7,9 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from bot.settings import Settings
+from feeds.fetcher import Fetcher
+from feeds.pipeline import FeedDisabledHook, Matcher, Poller, PollerConfig
+from feeds.ssrf import AddressGuard
 from storage import migrate
 from storage.engine import create_db_engine
 
@@ -29,6 +32,27 @@ class Runtime:
     def prepare(self) -> None:
         """What start-up does before anything else: bring the schema up to date."""
         self.migrate()
+
+    def address_guard(self) -> AddressGuard:
+        return AddressGuard(self.settings.allow_private_feeds.value)
+
+    def poller(
+        self, *, matcher: Matcher | None = None, on_feed_disabled: FeedDisabledHook | None = None
+    ) -> Poller:
+        """The feed poller as configured; use it as `async with rt.poller() as poller`."""
+        settings = self.settings
+        fetcher = Fetcher(
+            self.address_guard(),
+            concurrency=settings.poll_concurrency,
+            host_delay_s=settings.poll_host_delay_s,
+        )
+        return Poller(
+            self.engine,
+            fetcher,
+            matcher=matcher,
+            on_feed_disabled=on_feed_disabled,
+            config=PollerConfig(batch_size=settings.poll_batch_size),
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -132,6 +132,7 @@ class Poller:
         self.parse_executor = parse_executor
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisdesk-db")
         self._last_prune: datetime | None = None
+        self._ticking: asyncio.Task | None = None
 
     async def __aenter__(self) -> "Poller":
         await self.fetcher.__aenter__()
@@ -141,6 +142,10 @@ class Poller:
         await self.close()
 
     async def close(self) -> None:
+        """Stop a cycle in progress, give back this worker's leases, close the HTTP session."""
+        if self._ticking is not None and self._ticking is not asyncio.current_task():
+            self._ticking.cancel()
+            await asyncio.gather(self._ticking, return_exceptions=True)
         await self._in_db(self._release_leases)
         await self.fetcher.close()
         self._db.shutdown(wait=True)
@@ -158,30 +163,38 @@ class Poller:
         running: set[asyncio.Task[FeedReport]] = set()
         wanted = list(feed_ids) if feed_ids is not None else None
         exhausted = False
-        while True:
-            # Keep the pipeline full: claim more once half the batch is done, not at the tick.
-            if not exhausted and len(running) <= self.config.batch_size // 2:
-                claimed = await self._in_db(self._claim, self.config.batch_size - len(running), wanted)
-                exhausted = not claimed or wanted is not None
-                running.update(asyncio.create_task(self._poll_feed(due)) for due in claimed)
-            if not running:
-                break
-            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            for task in done:
-                feed_report = task.result()
-                report.feeds.append(feed_report)
-                if progress is not None:
-                    progress(feed_report)
+        try:
+            while True:
+                # Keep the pipeline full: claim more once half the batch is done, not at the next tick.
+                if not exhausted and len(running) <= self.config.batch_size // 2:
+                    claimed = await self._in_db(self._claim, self.config.batch_size - len(running), wanted)
+                    exhausted = not claimed or wanted is not None
+                    running.update(asyncio.create_task(self._poll_feed(due)) for due in claimed)
+                if not running:
+                    break
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    feed_report = task.result()
+                    report.feeds.append(feed_report)
+                    if progress is not None:
+                        progress(feed_report)
+        finally:  # cancelled (shutdown): stop the fetches in flight; their leases are released on close
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
         await self._maybe_prune()
         return report
 
     async def tick(self) -> None:
         """The scheduler job: one cycle over the due feeds, logged, never raising."""
+        self._ticking = asyncio.current_task()
         try:
             report = await self.run_cycle()
         except Exception:
             log.exception("poll cycle failed", extra={"worker": self.config.worker_id})
             return
+        finally:
+            self._ticking = None
         if report.feeds:
             log.info(
                 "polled %d feeds: %d ok, %d not modified, %d failed; %d new items, %d matched",

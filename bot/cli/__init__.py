@@ -2,7 +2,7 @@
 
 import typer
 
-from bot.cli import database, service
+from bot.cli import database, feeds, service
 
 app = typer.Typer(
     name="crisisdesk",
@@ -12,7 +12,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (database, service):
+for module in (database, service, feeds):
     module.register(app)
 
 

@@ -5,13 +5,15 @@ records each request (path, headers, time) so tests can assert what the fetcher 
 """
 
 import asyncio
+import contextlib
 import functools
 import gzip
 import hashlib
+import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,3 +197,19 @@ def compression_bomb(encoding: str, inflated: int = 64 * 1024 * 1024) -> Handler
         )
 
     return handler
+
+
+@contextlib.contextmanager
+def serving_in_thread(server: FeedServer) -> Iterator[FeedServer]:
+    """Run `server` on its own event loop in a thread, for code that calls `asyncio.run` itself."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="feed-server", daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(timeout=10)
+    try:
+        yield server
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
