@@ -117,7 +117,8 @@ def save_feed_check(session: Session, feed_id: int, owner: str, check: FeedCheck
         values["disabled_reason"] = check.disabled_reason[:500]
     if check.moved_to and not _url_taken(session, check.moved_to, feed_id):
         values["url"] = check.moved_to
-    statement = update(Feed).where(Feed.id == feed_id, Feed.lease_owner == owner).values(**values)
+    feeds = Feed.__table__  # a Core UPDATE: no ORM session synchronisation on this hot path
+    statement = update(feeds).where(feeds.c.id == feed_id, feeds.c.lease_owner == owner).values(**values)
     return session.execute(statement).rowcount == 1
 
 

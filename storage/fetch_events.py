@@ -27,7 +27,7 @@ class FetchEventRecord:
 
 def record_fetch_events(session: Session, events: Sequence[FetchEventRecord]) -> None:
     if events:
-        session.execute(insert(FetchEvent), [asdict(event) for event in events])
+        session.execute(insert(FetchEvent.__table__), [asdict(event) for event in events])
 
 
 def prune_fetch_events(session: Session, now: datetime, keep: timedelta = RETENTION) -> int:

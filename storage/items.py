@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Insert, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -37,10 +37,22 @@ class UpsertResult:
     unchanged: int = 0
 
 
-def insert_ignoring_conflicts(session: Session, table) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING in the session's dialect."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).on_conflict_do_nothing()
+# Hot path (every changed feed, every cycle): Core statements on the table, built once, so neither the
+# ORM's bulk machinery nor statement construction runs per call.
+_ITEMS = Item.__table__
+_EXISTING = select(_ITEMS.c.entry_key, _ITEMS.c.id, _ITEMS.c.content_hash).where(
+    _ITEMS.c.feed_id == bindparam("feed_id"), _ITEMS.c.entry_key.in_(bindparam("keys", expanding=True))
+)
+_CHANGED_COLUMNS = ("url", "canonical_url", "title", "summary", "language", "content_hash", "updated_at")
+_UPDATE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values({name: bindparam(f"new_{name}") for name in _CHANGED_COLUMNS})
+)
+_INSERTS = {
+    name: dialect.insert(_ITEMS).on_conflict_do_nothing().returning(_ITEMS.c.id, _ITEMS.c.entry_key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def upsert_items(
@@ -53,11 +65,7 @@ def upsert_items(
     existing: dict[str, tuple[int, str]] = {}
     keys = [record.entry_key for record in records]
     for start in range(0, len(keys), _LOOKUP_CHUNK):
-        rows = session.execute(
-            select(Item.entry_key, Item.id, Item.content_hash).where(
-                Item.feed_id == feed_id, Item.entry_key.in_(keys[start : start + _LOOKUP_CHUNK])
-            )
-        )
+        rows = session.execute(_EXISTING, {"feed_id": feed_id, "keys": keys[start : start + _LOOKUP_CHUNK]})
         existing.update({key: (item_id, digest) for key, item_id, digest in rows})
     new_rows, changed_rows = [], []
     for record in records:
@@ -73,20 +81,24 @@ def upsert_items(
                     "published_at": record.published_at,
                     "fetched_at": now,
                     "updated_at": now,
+                    "story_id": None,
                 }
             )
         elif known[1] != record.content_hash:
-            changed_rows.append({"id": known[0], **_values(record), "updated_at": now})
+            values = {**_values(record), "updated_at": now}
+            changed_rows.append(
+                {"item_id": known[0], **{f"new_{name}": values[name] for name in _CHANGED_COLUMNS}}
+            )
             result.updated[record.entry_key] = known[0]
         else:
             result.unchanged += 1
     if new_rows:
         # ON CONFLICT: a worker whose lease expired mid-fetch may race another on the same items.
-        statement = insert_ignoring_conflicts(session, Item).returning(Item.id, Item.entry_key)
+        statement = _INSERTS[session.get_bind().dialect.name]
         for item_id, key in session.execute(statement, new_rows):
             result.inserted[key] = item_id
     if changed_rows:
-        session.execute(update(Item), changed_rows)
+        session.execute(_UPDATE, changed_rows)
     return result
 
 
@@ -101,14 +113,21 @@ def _values(record: ItemRecord) -> dict:
     }
 
 
+_PREFIX = (
+    select(_ITEMS.c.id)
+    .where(
+        _ITEMS.c.feed_id == bindparam("feed_id"),
+        _ITEMS.c.entry_key >= bindparam("lower"),
+        _ITEMS.c.entry_key < bindparam("upper"),
+    )
+    .limit(1)
+)
+
+
 def has_entry_key_prefix(session: Session, feed_id: int, prefix: str) -> bool:
     """Whether any stored item of the feed has a key starting with `prefix` (an index range scan)."""
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    found = session.execute(
-        select(Item.id)
-        .where(Item.feed_id == feed_id, Item.entry_key >= prefix, Item.entry_key < upper)
-        .limit(1)
-    ).first()
+    found = session.execute(_PREFIX, {"feed_id": feed_id, "lower": prefix, "upper": upper}).first()
     return found is not None
 
 

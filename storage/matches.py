@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlmodel import Session
 
 from storage.models import ItemIncident
@@ -17,12 +17,16 @@ class MatchRecord:
     explanation: list[dict] = field(default_factory=list)
 
 
+_MATCHES = ItemIncident.__table__
+_DELETE = delete(_MATCHES).where(_MATCHES.c.item_id.in_(bindparam("item_ids", expanding=True)))
+
+
 def save_matches(session: Session, matches: Mapping[int, Sequence[MatchRecord]], now: datetime) -> int:
     """Replace the matches of each item in `matches` (an item re-matched after an edit loses stale
     ones); returns the number of rows written."""
     if not matches:
         return 0
-    session.execute(delete(ItemIncident).where(ItemIncident.item_id.in_(list(matches))))
+    session.execute(_DELETE, {"item_ids": list(matches)})
     rows = [
         {
             "item_id": item_id,
@@ -35,7 +39,7 @@ def save_matches(session: Session, matches: Mapping[int, Sequence[MatchRecord]],
         for match in {record.incident_id: record for record in records}.values()
     ]
     if rows:
-        session.execute(insert(ItemIncident), rows)
+        session.execute(insert(_MATCHES), rows)
     return len(rows)
 
 
