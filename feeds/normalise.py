@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 MAX_TITLE_CHARS = 1000
 MAX_SUMMARY_CHARS = 8000
@@ -56,6 +56,8 @@ _TRACKING_PARAMS = frozenset(
     {"yclid", "ysclid", "fbclid", "gclid", "dclid", "msclkid", "_openstat", "mc_cid", "mc_eid", "igshid"}
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_ABSOLUTE_WEB_URL = re.compile(r"https?://[^/?#\s]", re.I)
+_MAYBE_TRACKING = re.compile(r"utm_|clid|_openstat|mc_[ce]id|igshid", re.I)
 
 
 def _is_tracking(name: str) -> bool:
@@ -68,11 +70,13 @@ def absolute_url(link: str | None, base: str | None) -> str | None:
     if not link:
         return None
     link = link.strip()
+    if _ABSOLUTE_WEB_URL.match(link):  # the usual case: no need to join
+        return link if len(link) <= MAX_URL_CHARS else None
     try:
         resolved = urljoin(base, link) if base else link
     except ValueError:
         return None
-    if urlsplit(resolved).scheme not in ("http", "https") or len(resolved) > MAX_URL_CHARS:
+    if not _ABSOLUTE_WEB_URL.match(resolved) or len(resolved) > MAX_URL_CHARS:
         return None
     return resolved
 
@@ -94,11 +98,14 @@ def canonical_url(url: str | None) -> str | None:
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(name, value) for name, value in pairs if not _is_tracking(name)]
-        if len(kept) != len(pairs):
-            query = urlencode(kept)
+    if query and _MAYBE_TRACKING.search(query):
+        # Filter the raw `name=value` pairs: the rest of the query keeps its exact encoding.
+        kept = [
+            pair
+            for pair in query.split("&")
+            if pair and not _is_tracking(unquote_plus(pair.split("=", 1)[0]))
+        ]
+        query = "&".join(kept)
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
 
 
@@ -219,7 +226,7 @@ def normalise_entry(
         canonical_url=canonical_url(url),
         title=title,
         summary=summary,
-        language=detect_language(f"{title} {summary[:400]}", declared_language),
+        language=detect_language(f"{title} {summary[:200]}", declared_language),
         published_at=date,
         dated=parsed is not None and date == parsed,
         content_hash=content_hash(title, summary),

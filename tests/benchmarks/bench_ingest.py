@@ -35,6 +35,7 @@ from storage.models import Feed, Item, Outlet
 from storage.session import session_scope
 
 PUBLISHED = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
+ROUNDS = 2
 SENTENCES = {
     "ru": [
         "Министерство иностранных дел Азербайджана вызвало российского посла для объяснений.",
@@ -183,17 +184,23 @@ def run(quick: bool) -> dict[str, float]:
     server.start()
     try:
         urls = receiver.recv()
-        with tempfile.TemporaryDirectory() as folder:
-            ours_engine = fresh_database(Path(folder), "ours.db", urls)
-            with parse_pool() as executor:
-                first, second = asyncio.run(pipeline_cycles(ours_engine, executor))
-            ours_engine.dispose()
-            naive_engine = fresh_database(Path(folder), "naive.db", urls)
-            naive = naive_first_cycle(naive_engine)
-            naive_engine.dispose()
+        with tempfile.TemporaryDirectory() as folder, parse_pool() as executor:
+            # Best of ROUNDS for both sides, each round on a fresh database: this machine is shared,
+            # and a neighbour's burst of CPU should not decide the ratio.
+            ours, naive = [], []
+            for round_number in range(ROUNDS):
+                engine = fresh_database(Path(folder), f"ours{round_number}.db", urls)
+                ours.append(asyncio.run(pipeline_cycles(engine, executor)))
+                engine.dispose()
+                engine = fresh_database(Path(folder), f"naive{round_number}.db", urls)
+                naive.append(naive_first_cycle(engine))
+                engine.dispose()
     finally:
         server.terminate()
         server.join()
+    first = min((cycles[0] for cycles in ours), key=lambda cycle: cycle["seconds"])
+    second = min((cycles[1] for cycles in ours), key=lambda cycle: cycle["seconds"])
+    naive = min(naive, key=lambda cycle: cycle["seconds"])
     assert first["items"] == naive["items"] == feeds * items, (first, naive)
     first_rate = first["items"] / first["seconds"]
     naive_rate = naive["items"] / naive["seconds"]
