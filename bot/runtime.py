@@ -1,6 +1,7 @@
 """The composition root: settings in, wired components out."""
 
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -51,7 +52,7 @@ class Runtime:
             fetcher,
             matcher=matcher,
             on_feed_disabled=on_feed_disabled,
-            config=PollerConfig(batch_size=settings.poll_batch_size),
+            config=PollerConfig(batch_size=settings.poll_batch_size, parse_processes=os.cpu_count() or 1),
         )
 
     def close(self) -> None:

@@ -9,10 +9,11 @@ whatever it is, is recorded against that feed and never stops the cycle.
 import asyncio
 import hashlib
 import logging
+import multiprocessing
 import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -54,6 +55,8 @@ class PollerConfig:
     batch_size: int = 50
     # Longer than the worst a claimed feed can take: queueing in its batch plus 6 hops × the timeout.
     lease: timedelta = timedelta(minutes=10)
+    # feedparser is pure Python: with processes, parsing uses every core (0: a thread, for tests).
+    parse_processes: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,6 @@ class Poller:
         config: PollerConfig | None = None,
         clock: Clock = utcnow,
         jitter: scheduling.Jitter = scheduling.random_jitter,
-        parse_executor: Executor | None = None,
     ) -> None:
         self.engine = engine
         self.fetcher = fetcher
@@ -129,13 +131,23 @@ class Poller:
         self.config = config or PollerConfig()
         self.clock = clock
         self.jitter = jitter
-        self.parse_executor = parse_executor
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisdesk-db")
+        self._parsers: ProcessPoolExecutor | None = None
         self._last_prune: datetime | None = None
         self._ticking: asyncio.Task | None = None
 
     async def __aenter__(self) -> "Poller":
         await self.fetcher.__aenter__()
+        if self.config.parse_processes:
+            self._parsers = ProcessPoolExecutor(
+                self.config.parse_processes, mp_context=multiprocessing.get_context("spawn")
+            )
+            # Start the processes now (each imports feedparser), not during the first cycle.
+            loop = asyncio.get_running_loop()
+            warm_up = partial(parse_document, b"", None, "", None, utcnow())
+            await asyncio.gather(
+                *(loop.run_in_executor(self._parsers, warm_up) for _ in range(self.config.parse_processes))
+            )
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -149,6 +161,8 @@ class Poller:
         await self._in_db(self._release_leases)
         await self.fetcher.close()
         self._db.shutdown(wait=True)
+        if self._parsers is not None:
+            self._parsers.shutdown(wait=True)
 
     async def _in_db(self, function: Callable[..., T], *args: object) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._db, partial(function, *args))
@@ -272,9 +286,9 @@ class Poller:
             base_language(language),
             self.clock(),
         )
-        if self.parse_executor is None:
+        if self._parsers is None:
             return await asyncio.to_thread(call)
-        return await asyncio.get_running_loop().run_in_executor(self.parse_executor, call)
+        return await asyncio.get_running_loop().run_in_executor(self._parsers, call)
 
     async def _record(
         self,
