@@ -253,21 +253,22 @@ class Poller:
     async def _poll_feed(self, due: DueFeed) -> FeedReport:
         feed = due.feed
         started_at = self.clock()
-        result = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
+        result = FetchResult(outcome=ERROR, url=feed.url)
         try:
+            result = await self.fetcher.fetch(feed.url, feed.etag, feed.last_modified)
             return await self._handle(due, result, started_at)
         except Exception as error:  # a bug or a database problem: this feed fails, the cycle goes on
             log.exception("processing feed %s failed", feed.url, extra={"feed": feed.id})
             failed = replace(result, outcome=ERROR, error=f"internal error: {type(error).__name__}: {error}")
             try:
-                return await self._record(due, failed, started_at, None, None)
+                return await self._record(due, failed, started_at)
             except Exception:
                 log.exception("recording the failure of feed %s failed", feed.url, extra={"feed": feed.id})
                 return FeedReport(feed.id, feed.url, ERROR, error=failed.error)
 
     async def _handle(self, due: DueFeed, result: FetchResult, started_at: datetime) -> FeedReport:
         if result.outcome != OK:
-            return await self._record(due, result, started_at, None, None)
+            return await self._record(due, result, started_at)
         digest = hashlib.sha256(result.body).hexdigest()
         if digest == due.feed.content_hash:
             return await self._record(due, replace(result, outcome=UNCHANGED), started_at, None, digest)
