@@ -6,6 +6,7 @@ out right). Its HTML sanitiser and relative-URI rewriting are switched off: they
 `feeds.normalise` reduces everything to plain text and resolves item links itself.
 """
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,8 +82,10 @@ def parse_document(
     # No Content-Location: feedparser would resolve relative GUIDs against it too, and a GUID must not
     # change when the feed moves. Item links are resolved against `url` in `normalise_entry` instead.
     headers = {"content-type": content_type} if content_type else {}
+    # A stream, never bare bytes: feedparser tries to open() bytes as a local path first, so a body
+    # that reads "/etc/passwd" would be read from this machine's disk.
     parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+        io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
     version = parsed.get("version") or ""
     if not version and not parsed.entries:

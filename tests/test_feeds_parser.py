@@ -5,7 +5,7 @@ import feedparser
 import pytest
 
 from feeds.parser import parse_document
-from tests.support.feed_server import fixture
+from tests.support.feed_server import FIXTURES, fixture
 
 FETCHED = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
 FEED_URL = "https://feeds.example.org/rss/main.xml"
@@ -121,3 +121,10 @@ def test_feedparser_alone_neither_expands_a_billion_laughs_nor_reads_files():
     assert all(len(entry.get("title", "")) < 10_000 for entry in bomb.entries)
     xxe = feedparser.parse(fixture("xxe.xml"), sanitize_html=False, resolve_relative_uris=False)
     assert "root:" not in str(xxe)
+
+
+def test_a_body_that_names_a_local_file_is_not_read_from_disk():
+    local_feed = (FIXTURES / "ru_utf8.xml").resolve()
+    assert local_feed.is_file()
+    document = parse_document(str(local_feed).encode(), "application/rss+xml", FEED_URL, None, FETCHED)
+    assert document.entries == [] and document.problem.startswith("not a feed")
