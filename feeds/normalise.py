@@ -26,7 +26,6 @@ _TAG = re.compile(r"</?[A-Za-z!][^>]*>")
 _TRUNCATED_TAG = re.compile(r"</?(?:a|img|p|div|span|br|b|i|em|strong|font|iframe)\b[^>]*$", re.I)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u200e\u200f\ufeff]")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def plain_text(markup: str | None, limit: int = MAX_SUMMARY_CHARS) -> str:
@@ -44,7 +43,7 @@ def plain_text(markup: str | None, limit: int = MAX_SUMMARY_CHARS) -> str:
         if _TAG.search(text):  # markup escaped twice (`&lt;p&gt;`): strip it and decode its entities
             text = html.unescape(_TAG.sub("", _BREAKING_TAGS.sub(" ", text)))
     text = _CONTROL.sub("", text)
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = " ".join(text.split())  # folds every Unicode space, far faster than a regex
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
