@@ -177,9 +177,8 @@ class Fetcher:
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> "Fetcher":
-        connector = aiohttp.TCPConnector(
-            resolver=GuardedResolver(self.guard), limit=0, ttl_dns_cache=300, enable_cleanup_closed=True
-        )
+        # limit=0: the pacer already bounds concurrency. Cached DNS answers are vetted ones.
+        connector = aiohttp.TCPConnector(resolver=GuardedResolver(self.guard), limit=0, ttl_dns_cache=300)
         self._session = aiohttp.ClientSession(
             connector=connector,
             auto_decompress=False,

@@ -170,10 +170,8 @@ class FeedRow:
     outlet_slug: str
 
 
-def list_feeds(session: Session, only_ids: list[int] | None = None) -> list[FeedRow]:
+def list_feeds(session: Session) -> list[FeedRow]:
     statement = select(Feed, Outlet.slug).join(Outlet, Outlet.id == Feed.outlet_id)
-    if only_ids is not None:
-        statement = statement.where(Feed.id.in_(only_ids))
     rows = session.execute(statement.order_by(Outlet.slug, Feed.id))
     return [FeedRow(feed, slug) for feed, slug in rows]
 
