@@ -88,7 +88,7 @@ def _serve(feeds: int, items: int, connection) -> None:
     from tests.support.feed_server import FeedServer, feed
 
     async def main() -> None:
-        hosts = tuple(f"127.0.{2 + n // 250}.{2 + n % 250}" for n in range(feeds))
+        hosts = tuple(f"127.0.{n // 250}.{2 + n % 250}" for n in range(feeds))  # 127.0.0.2, 127.0.0.3, …
         server = FeedServer(hosts=hosts)
         for n in range(feeds):
             server.routes[f"/rss/{n}"] = feed(feed_document(n, items))
