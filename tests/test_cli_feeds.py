@@ -109,4 +109,5 @@ def test_poll_once_exits_non_zero_only_when_the_cycle_cannot_run(tmp_path):
     result = crisisdesk(
         "poll", "--once", env={"DATABASE_URL": f"sqlite:///{unwritable}/db.sqlite"}, cwd=tmp_path
     )
-    assert result.returncode != 0
+    assert result.returncode == 1
+    assert "the poll cycle could not run" in result.stderr and "Traceback" not in result.stderr

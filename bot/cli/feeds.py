@@ -7,6 +7,7 @@ from datetime import datetime
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import JsonOption, console, errors, fail, print_json, runtime
 from bot.service import install_stop_signals
@@ -193,19 +194,23 @@ def poll(
         worker()
         return
     with runtime() as rt:
-        rt.prepare()
-        with session_scope(rt.engine) as session:
-            if feed_id is not None:
-                feed = get_feed(session, feed_id)
-                if feed is None:
-                    fail(f"no feed with id {feed_id}")
-                if feed.status != "active":
-                    fail(
-                        f"feed {feed_id} is disabled ({feed.disabled_reason}); `feeds enable {feed_id}` first"
-                    )
-            total = 1 if feed_id is not None else due_feed_count(session, utcnow())
-        report = asyncio.run(_poll_once(rt, [feed_id] if feed_id is not None else None, total))
+        try:
+            rt.prepare()
+            with session_scope(rt.engine) as session:
+                if feed_id is not None:
+                    _check_pollable(get_feed(session, feed_id), feed_id)
+                total = 1 if feed_id is not None else due_feed_count(session, utcnow())
+            report = asyncio.run(_poll_once(rt, [feed_id] if feed_id is not None else None, total))
+        except (OSError, SQLAlchemyError) as error:  # feeds failing is normal; this is the cycle failing
+            fail(f"the poll cycle could not run: {type(error).__name__}: {error}")
     _summary(report)
+
+
+def _check_pollable(feed: Feed | None, feed_id: int) -> None:
+    if feed is None:
+        fail(f"no feed with id {feed_id}")
+    if feed.status != "active":
+        fail(f"feed {feed_id} is disabled ({feed.disabled_reason}); `feeds enable {feed_id}` first")
 
 
 async def _poll_once(rt, feed_ids: list[int] | None, total: int) -> CycleReport:
