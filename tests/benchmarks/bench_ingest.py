@@ -34,7 +34,7 @@ from storage.models import Feed, Item, Outlet
 from storage.session import session_scope
 
 PUBLISHED = datetime(2025, 7, 1, 12, 0, tzinfo=UTC)
-ROUNDS = 2
+ROUNDS = 3
 NO_PROXY = urllib.request.ProxyHandler({})  # loopback only, whatever the environment says
 SENTENCES = {
     "ru": [
