@@ -1,6 +1,7 @@
 """The composition root: settings in, wired components out."""
 
 import logging
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -9,7 +10,11 @@ from sqlalchemy import Engine
 from bot.knowledge import Knowledge
 from bot.seeding import load_seeds, validate_seeds
 from bot.settings import Settings
+from feeds.fetcher import Fetcher
 from feeds.matching import Matcher, Taxonomy
+from feeds.pipeline import FeedDisabledHook, Poller, PollerConfig
+from feeds.ssrf import AddressGuard
+from feeds.tagging import incident_tagger
 from storage import migrate
 from storage.engine import create_db_engine
 
@@ -53,6 +58,25 @@ class Runtime:
         """
         self.migrate()
         load_seeds(self.engine, self.knowledge)
+
+    def address_guard(self) -> AddressGuard:
+        return AddressGuard(self.settings.allow_private_feeds.value)
+
+    def poller(self, *, on_feed_disabled: FeedDisabledHook | None = None) -> Poller:
+        """The feed poller as configured, tagging items with the taxonomy; `async with rt.poller()`."""
+        settings = self.settings
+        fetcher = Fetcher(
+            self.address_guard(),
+            concurrency=settings.poll_concurrency,
+            host_delay_s=settings.poll_host_delay_s,
+        )
+        return Poller(
+            self.engine,
+            fetcher,
+            matcher=incident_tagger(self.matcher),
+            on_feed_disabled=on_feed_disabled,
+            config=PollerConfig(batch_size=settings.poll_batch_size, parse_processes=os.cpu_count() or 1),
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -8,6 +8,7 @@ from datetime import UTC
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.runtime import Runtime
+from feeds.worker import schedule_polling
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +23,14 @@ async def run_service(rt: Runtime, stop: asyncio.Event) -> None:
     """Prepare the database, start the jobs, run until `stop` is set."""
     rt.prepare()
     scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.start()
-    if rt.settings.token is None:
-        log.warning("BOT_TOKEN is not set: running without Telegram (feeds are polled, nothing is sent)")
-    log.info("crisisdesk service running; press Ctrl+C to stop")
-    try:
-        await stop.wait()
-    finally:
-        scheduler.shutdown(wait=False)
-        log.info("crisisdesk service stopped")
+    async with rt.poller() as poller:
+        schedule_polling(scheduler, poller, rt.settings.poll_tick_s)
+        scheduler.start()
+        if rt.settings.token is None:
+            log.warning("BOT_TOKEN is not set: running without Telegram (feeds are polled, nothing is sent)")
+        log.info("crisisdesk service running; press Ctrl+C to stop")
+        try:
+            await stop.wait()
+        finally:
+            scheduler.shutdown(wait=False)
+    log.info("crisisdesk service stopped")

@@ -1,0 +1,142 @@
+"""Feed items: idempotent upserts keyed by (feed_id, entry_key)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from storage.models import Item
+
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """An item as the pipeline hands it over: clean values plus its dedup key."""
+
+    entry_key: str
+    guid: str | None
+    url: str | None
+    canonical_url: str | None
+    title: str
+    summary: str
+    language: str | None
+    content_hash: str
+    published_at: datetime
+
+
+@dataclass
+class UpsertResult:
+    """Ids by entry key of the items inserted and of those whose title or summary changed."""
+
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+
+
+# Hot path (every changed feed, every cycle): Core statements on the table, built once, so neither the
+# ORM's bulk machinery nor statement construction runs per call.
+_ITEMS = Item.__table__
+_EXISTING = select(_ITEMS.c.entry_key, _ITEMS.c.id, _ITEMS.c.content_hash).where(
+    _ITEMS.c.feed_id == bindparam("feed_id"), _ITEMS.c.entry_key.in_(bindparam("keys", expanding=True))
+)
+_CHANGED_COLUMNS = ("url", "canonical_url", "title", "summary", "language", "content_hash", "updated_at")
+_UPDATE = (
+    update(_ITEMS)
+    .where(_ITEMS.c.id == bindparam("item_id"))
+    .values({name: bindparam(f"new_{name}") for name in _CHANGED_COLUMNS})
+)
+_INSERTS = {
+    name: dialect.insert(_ITEMS).on_conflict_do_nothing().returning(_ITEMS.c.id, _ITEMS.c.entry_key)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+def upsert_items(
+    session: Session, feed_id: int, outlet_id: int, records: Sequence[ItemRecord], now: datetime
+) -> UpsertResult:
+    """Insert new items, update changed ones, leave the rest: polling twice stores an item once."""
+    result = UpsertResult()
+    if not records:
+        return result
+    existing: dict[str, tuple[int, str]] = {}
+    keys = [record.entry_key for record in records]
+    for start in range(0, len(keys), _LOOKUP_CHUNK):
+        rows = session.execute(_EXISTING, {"feed_id": feed_id, "keys": keys[start : start + _LOOKUP_CHUNK]})
+        existing.update({key: (item_id, digest) for key, item_id, digest in rows})
+    new_rows, changed_rows = [], []
+    for record in records:
+        known = existing.get(record.entry_key)
+        if known is None:
+            new_rows.append(
+                {
+                    **_values(record),
+                    "feed_id": feed_id,
+                    "outlet_id": outlet_id,
+                    "entry_key": record.entry_key,
+                    "guid": record.guid,
+                    "published_at": record.published_at,
+                    "fetched_at": now,
+                    "updated_at": now,
+                    "story_id": None,
+                }
+            )
+        elif known[1] != record.content_hash:
+            values = {**_values(record), "updated_at": now}
+            changed_rows.append(
+                {"item_id": known[0], **{f"new_{name}": values[name] for name in _CHANGED_COLUMNS}}
+            )
+            result.updated[record.entry_key] = known[0]
+        else:
+            result.unchanged += 1
+    if new_rows:
+        # ON CONFLICT: a worker whose lease expired mid-fetch may race another on the same items.
+        statement = _INSERTS[session.get_bind().dialect.name]
+        for item_id, key in session.execute(statement, new_rows):
+            result.inserted[key] = item_id
+    if changed_rows:
+        session.execute(_UPDATE, changed_rows)
+    return result
+
+
+def _values(record: ItemRecord) -> dict:
+    return {
+        "url": record.url,
+        "canonical_url": record.canonical_url,
+        "title": record.title,
+        "summary": record.summary,
+        "language": record.language,
+        "content_hash": record.content_hash,
+    }
+
+
+_PREFIX = (
+    select(_ITEMS.c.id)
+    .where(
+        _ITEMS.c.feed_id == bindparam("feed_id"),
+        _ITEMS.c.entry_key >= bindparam("lower"),
+        _ITEMS.c.entry_key < bindparam("upper"),
+    )
+    .limit(1)
+)
+
+
+def has_entry_key_prefix(session: Session, feed_id: int, prefix: str) -> bool:
+    """Whether any stored item of the feed has a key starting with `prefix` (an index range scan)."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    found = session.execute(_PREFIX, {"feed_id": feed_id, "lower": prefix, "upper": upper}).first()
+    return found is not None
+
+
+def count_items(session: Session, feed_id: int | None = None) -> int:
+    statement = select(func.count()).select_from(Item)
+    if feed_id is not None:
+        statement = statement.where(Item.feed_id == feed_id)
+    return session.execute(statement).scalar_one()
+
+
+def list_items(session: Session, feed_id: int) -> list[Item]:
+    return list(session.execute(select(Item).where(Item.feed_id == feed_id).order_by(Item.id)).scalars())
