@@ -11,6 +11,7 @@ from storage.engine import create_db_engine
 from storage.outlets import OutletSpec, sync_outlets
 from storage.session import session_scope
 from tests.support.feed_server import FeedServer, feed, fixture, serving_in_thread, status
+from tests.support.seeds import offline_seeds
 from tests.test_cli import crisisdesk
 
 runner = CliRunner()
@@ -31,6 +32,7 @@ def database(tmp_path, monkeypatch):
         )
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("SEEDS_DIR", str(offline_seeds(tmp_path)))
     monkeypatch.setenv("ALLOW_PRIVATE_FEEDS", "loopback")
     monkeypatch.setenv("LOG_LEVEL", "WARNING")
     monkeypatch.setenv("POLL_HOST_DELAY_S", "0")
@@ -76,7 +78,8 @@ def test_poll_once_stores_items_reports_failures_and_exits_zero(database):
         assert "poll cycle" in result.output and "HTTP 500 Internal Server Error" in result.output
         again = run("poll", "--once", "--feed", "1")
     summary_row = [line for line in result.output.splitlines() if line.count("│") >= 6][-1]
-    assert [cell.strip() for cell in summary_row.split("│")[1:-1]] == ["2", "1", "0", "1", "4", "0"]
+    # 4 new items, 2 tagged by the taxonomy: the Yekaterinburg detentions and the Sputnik Azerbaijan arrests.
+    assert [cell.strip() for cell in summary_row.split("│")[1:-1]] == ["2", "1", "0", "1", "4", "2"]
     assert again.exit_code == 0 and server.hits()["/ok"] == 2
 
     health = {
