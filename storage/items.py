@@ -140,3 +140,30 @@ def count_items(session: Session, feed_id: int | None = None) -> int:
 
 def list_items(session: Session, feed_id: int) -> list[Item]:
     return list(session.execute(select(Item).where(Item.feed_id == feed_id).order_by(Item.id)).scalars())
+
+
+@dataclass(frozen=True, slots=True)
+class TaggableItem:
+    id: int
+    title: str
+    summary: str
+    language: str | None
+    published_at: datetime
+
+
+def items_to_tag(session: Session, since: datetime | None, after_id: int, limit: int) -> list[TaggableItem]:
+    """One batch of items (published at or after `since`) in id order, resuming after `after_id`."""
+    statement = select(Item.id, Item.title, Item.summary, Item.language, Item.published_at).where(
+        Item.id > after_id
+    )
+    if since is not None:
+        statement = statement.where(Item.published_at >= since)
+    rows = session.execute(statement.order_by(Item.id).limit(limit))
+    return [TaggableItem(*row) for row in rows]
+
+
+def count_items_since(session: Session, since: datetime | None) -> int:
+    statement = select(func.count()).select_from(Item)
+    if since is not None:
+        statement = statement.where(Item.published_at >= since)
+    return session.execute(statement).scalar_one()

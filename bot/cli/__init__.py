@@ -2,7 +2,7 @@
 
 import typer
 
-from bot.cli import database, evaluation, feeds, seeds, service
+from bot.cli import database, evaluation, feeds, retag, seeds, service
 
 app = typer.Typer(
     name="crisisdesk",
@@ -12,7 +12,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (database, seeds, feeds, evaluation, service):
+for module in (database, seeds, feeds, evaluation, retag, service):
     module.register(app)
 
 
