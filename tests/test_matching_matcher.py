@@ -125,11 +125,29 @@ def test_fallback_incident_only_when_no_other_matches() -> None:
 def test_several_incidents_best_score_first() -> None:
     matcher = _matcher(
         {
-            "crash": {"title": "Crash", "query": "crash"},
+            "crash": {"title": "Crash", "query": "crash AND moscow"},
             "parade": {"title": "Parade", "query": "parade"},
         }
     )
-    assert _ids(matcher, "Parade skipped", "after the crash") == ["parade", "crash"]
+    assert _ids(matcher, "Parade skipped in Moscow", "after the crash") == ["parade", "crash"]
+
+
+def test_an_incident_only_recalled_in_the_summary_is_context_not_a_tag() -> None:
+    matcher = _matcher(
+        {
+            "crash": {"title": "Crash", "query": "crash"},
+            "parade": {"title": "Parade", "query": "parade"},
+            "raids": {"title": "Raids", "query": "raids"},
+        }
+    )
+    assert _ids(matcher, "Parade skipped", "Relations cooled after the crash.") == ["parade"]
+    assert _ids(matcher, "Why Baku is angry", "First the crash, then the parade.") == ["crash", "parade"]
+    # A title naming two incidents is an overview: what its summary adds counts too.
+    assert _ids(matcher, "From the crash to the parade", "And then the raids.") == [
+        "crash",
+        "parade",
+        "raids",
+    ]
 
 
 def test_items_without_language_are_guessed() -> None:

@@ -439,6 +439,18 @@ def _as_date(published: date | datetime | str | None) -> date | None:
     return date.fromisoformat(published[:10])
 
 
+def _drop_context_mentions(found: list[IncidentMatch]) -> list[IncidentMatch]:
+    """An incident named only in the summary, beside one the title is about, is background.
+
+    News summaries recall earlier incidents for context ("… months after the AZAL crash"); the
+    labelling rules tag an item with what it is about, so those mentions are not tags. A title
+    naming two incidents or more marks an overview, whose summary mentions all count.
+    """
+    if sum(1 for match in found if match.score == SCORE_TITLE) != 1:
+        return found
+    return [match for match in found if match.score != SCORE_SUMMARY]
+
+
 class Matcher:
     """Tags items with the incidents of a taxonomy."""
 
@@ -502,6 +514,7 @@ class Matcher:
             )
             for incident in applying
         ]
+        found = _drop_context_mentions(found)
         return sorted(found, key=lambda m: (-m.score, m.incident_id))
 
     @staticmethod
