@@ -48,15 +48,22 @@ def _feed_json(feed: Feed, outlet: str) -> dict:
     }
 
 
-@feeds_app.command("list")
-def list_command(as_json: bool = JsonOption) -> None:
-    """Every feed with its outlet, language and status."""
+def _feed_rows(as_json: bool) -> list:
+    """Every feed with its outlet; printed as JSON (all fields) when asked to."""
     with runtime() as rt:
         rt.prepare()
         with session_scope(rt.engine) as session:
             rows = list_feeds(session)
     if as_json:
         print_json([_feed_json(row.feed, row.outlet_slug) for row in rows])
+    return rows
+
+
+@feeds_app.command("list")
+def list_command(as_json: bool = JsonOption) -> None:
+    """Every feed with its outlet, language and status."""
+    rows = _feed_rows(as_json)
+    if as_json:
         return
     table = Table(title=f"{len(rows)} feeds")
     for column in ("id", "outlet", "lang", "status", "origin", "url"):
@@ -70,12 +77,8 @@ def list_command(as_json: bool = JsonOption) -> None:
 @feeds_app.command("health")
 def health_command(as_json: bool = JsonOption) -> None:
     """Per feed: status, last success, consecutive errors, last error, next check."""
-    with runtime() as rt:
-        rt.prepare()
-        with session_scope(rt.engine) as session:
-            rows = list_feeds(session)
+    rows = _feed_rows(as_json)
     if as_json:
-        print_json([_feed_json(row.feed, row.outlet_slug) for row in rows])
         return
     table = Table(title="feed health (times in UTC)")
     for column in ("id", "outlet", "status", "last success", "errors", "last error", "next check"):
