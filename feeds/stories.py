@@ -36,18 +36,21 @@ _B = _rng.integers(0, 2**32 - 1, size=NUM_HASHES, dtype=np.uint64)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _STEMMERS = {"en": "english", "ru": "russian", "az": "turkish"}  # Turkish suffixes fit Azerbaijani well
-_STOPWORDS = frozenset(
-    """a an the of in on at to for from by with and or as is are was were be been has have had it its
-    that this after over about into says said amid against than not no new
-    в во на с со по к ко о об от до из за для и или а но что как это его её их не ни же ли бы
-    был была были будет после при под над между уже также об заявил заявила
-    və ilə da də bu o ki üçün isə bir belə də ki görə sonra artıq""".split()
-)
+_STOPWORD_TEXT = {
+    "en": "a an the of in on at to for from by with and or as is are was were be been has have had it its "
+    "that this after over about into says said amid against than not no new",
+    "ru": "в во на с со по к ко о об от до из за для и или а но что как это его её их не ни же ли бы "
+    "был была были будет после при под над между уже также заявил заявила",
+    "az": "və ilə da də bu o ki üçün isə bir belə görə sonra artıq",
+}
 
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("ё", "е")
     return " ".join(_WORD.findall(text))
+
+
+_STOPWORDS = frozenset(_normalise(" ".join(_STOPWORD_TEXT.values())).split())
 
 
 @lru_cache(maxsize=8)
