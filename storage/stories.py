@@ -70,7 +70,7 @@ def story_candidates(
         )
         .order_by(Story.last_seen_at.desc())
     ).all()
-    incidents = _story_incidents(session, [row.id for row in rows]) if with_incidents else {}
+    incidents = story_incidents(session, [row.id for row in rows]) if with_incidents else {}
     return [
         StoryCandidate(
             row.id, row.language, list(row.signature), incidents.get(row.id, frozenset()), row.last_seen_at
@@ -79,7 +79,8 @@ def story_candidates(
     ]
 
 
-def _story_incidents(session: Session, story_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+def story_incidents(session: Session, story_ids: Sequence[int]) -> dict[int, frozenset[str]]:
+    """The incidents any item of each story was matched to."""
     found: dict[int, set[str]] = {}
     for start in range(0, len(story_ids), _CHUNK):
         pairs = session.execute(
