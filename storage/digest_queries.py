@@ -30,6 +30,7 @@ class CoverageRow:
     url: str | None
     language: str | None
     fetched_at: datetime
+    published_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,7 @@ def coverage(
             Item.url,
             Item.language,
             Item.fetched_at,
+            Item.published_at,
         )
         .join(ItemIncident, ItemIncident.item_id == Item.id)
         .where(
