@@ -6,9 +6,10 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from bot.knowledge import Knowledge, load_knowledge
-from bot.seeding import load_seeds
+from bot.knowledge import Knowledge
+from bot.seeding import load_seeds, validate_seeds
 from bot.settings import Settings
+from feeds.matching import Matcher, Taxonomy
 from storage import migrate
 from storage.engine import create_db_engine
 
@@ -29,11 +30,27 @@ class Runtime:
         log.info("database schema at revision %s", migrate.current_revision(self.engine))
 
     @cached_property
+    def _seeds(self) -> tuple[Knowledge, Taxonomy]:
+        return validate_seeds(self.settings.seeds_dir)
+
+    @property
     def knowledge(self) -> Knowledge:
-        return load_knowledge(self.settings.seeds_dir)
+        return self._seeds[0]
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self._seeds[1]
+
+    @cached_property
+    def matcher(self) -> Matcher:
+        return Matcher.from_taxonomy(self.taxonomy)
 
     def prepare(self) -> None:
-        """What start-up does before anything else: migrate, then load the (validated) seeds."""
+        """What start-up does before anything else: migrate, then load the seeds.
+
+        The seeds, taxonomy queries included, are validated first: a broken query stops start-up
+        here rather than surfacing on the first item it would have matched.
+        """
         self.migrate()
         load_seeds(self.engine, self.knowledge)
 

@@ -2,15 +2,55 @@
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.knowledge import Knowledge
+from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
+from feeds.matching import Taxonomy, TaxonomyError, load_taxonomy
 from storage.incidents import IncidentSpec, sync_incidents
 from storage.outlets import FeedSpec, OutletSpec, SyncCounts, sync_outlets
 from storage.session import session_scope
 
 log = logging.getLogger(__name__)
+
+
+TAXONOMY_FILE = "taxonomy.yaml"
+
+
+class SeedsInvalid(Exception):
+    """The seeds cannot be used; `problems` has one line per problem, naming file and field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def validate_seeds(seeds_dir: Path) -> tuple[Knowledge, Taxonomy]:
+    """Every seed file validated and every query parsed, or SeedsInvalid listing all problems."""
+    problems: list[str] = []
+    knowledge = taxonomy = None
+    try:
+        knowledge = load_knowledge(seeds_dir)
+    except KnowledgeError as error:
+        problems += [str(line) for line in error.errors]
+    try:
+        taxonomy = load_taxonomy(seeds_dir / TAXONOMY_FILE)
+    except TaxonomyError as error:
+        problems += error.problems
+    if knowledge and taxonomy:
+        known = {incident.id for incident in knowledge.incidents}
+        queried = {incident.id for incident in taxonomy.incidents}
+        problems += [
+            f"{seeds_dir / TAXONOMY_FILE}: incidents.{missing}: no query for this incident of incidents.yaml"
+            for missing in sorted(known - queried)
+        ] + [
+            f"{seeds_dir / TAXONOMY_FILE}: incidents.{extra}: not an incident of incidents.yaml"
+            for extra in sorted(queried - known)
+        ]
+    if problems:
+        raise SeedsInvalid(problems)
+    return knowledge, taxonomy
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,49 @@ def test_outlets_list_json(monkeypatch, tmp_path):
     assert outlets["haqqin-az"]["side"] == "azerbaijan"
     assert outlets["ria-novosti"]["side"] == "russia"
     assert {"slug", "name", "side", "languages", "feeds"} <= set(outlets["tass"])
+
+
+def test_a_query_syntax_error_names_incident_and_position(monkeypatch, tmp_path):
+    broken = tmp_path / "seeds"
+    shutil.copytree(SEEDS, broken)
+    taxonomy = broken / "taxonomy.yaml"
+    text = taxonomy.read_text()
+    taxonomy.write_text(
+        text.replace("@victory_day AND @azerbaijan AND @absence", "@victory_day AND (@azerbaijan", 1)
+    )
+    monkeypatch.setenv("SEEDS_DIR", str(broken))
+    result = runner.invoke(app, ["seeds", "check"])
+    assert result.exit_code == 1
+    problem = next(line for line in result.output.splitlines() if "victory-parade-absence" in line)
+    assert "taxonomy.yaml: incidents.victory-parade-absence.query: position" in problem
+    assert "expected ')'" in problem
+
+
+def test_eval_prints_the_report_with_macro_f1_last(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEEDS_DIR", str(SEEDS))
+    labelled = tmp_path / "tiny.jsonl"
+    rows = [
+        {
+            "id": "1",
+            "lang": "en",
+            "title": "Funeral of Safarov brothers held after Yekaterinburg raid",
+            "summary": "",
+            "labels": ["yekaterinburg-raids"],
+        },
+        {"id": "2", "lang": "en", "title": "Weather in Baku stays warm", "summary": "", "labels": []},
+    ]
+    labelled.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    result = runner.invoke(app, ["eval", str(labelled), "--errors"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == "macro-F1: 1.000"
+    assert any(line.startswith("yekaterinburg-raids") for line in lines)
+
+
+def test_eval_reports_a_bad_line_with_its_number(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEEDS_DIR", str(SEEDS))
+    labelled = tmp_path / "bad.jsonl"
+    labelled.write_text('{"id": "1", "lang": "en", "title": "x", "summary": "", "labels": []}\nnot json\n')
+    result = runner.invoke(app, ["eval", str(labelled)])
+    assert result.exit_code == 1
+    assert f"{labelled}:2" in result.output

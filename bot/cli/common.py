@@ -11,6 +11,7 @@ from rich.console import Console
 
 from bot.logging_setup import configure_logging
 from bot.runtime import Runtime
+from bot.seeding import SeedsInvalid
 from bot.settings import ConfigurationError, load_settings
 
 console = Console(soft_wrap=True)
@@ -36,6 +37,11 @@ def runtime() -> Iterator[Runtime]:
     rt = Runtime(settings)
     try:
         yield rt
+    except SeedsInvalid as error:
+        for line in error.problems:
+            print(line, file=sys.stderr)
+        print(f"{len(error.problems)} problem(s) in the seeds ({settings.seeds_dir})", file=sys.stderr)
+        raise typer.Exit(1) from None
     finally:
         rt.close()
 

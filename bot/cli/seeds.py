@@ -4,8 +4,8 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import JsonOption, console, print_json, runtime
-from bot.knowledge import KnowledgeError
-from bot.seeding import load_seeds
+from bot.seeding import SeedsInvalid, load_seeds
+from feeds.matching import check_examples
 from storage.outlets import list_outlets
 from storage.session import session_scope
 
@@ -13,25 +13,20 @@ seeds_app = typer.Typer(help="The seed knowledge base (seeds/*.yaml).", no_args_
 outlets_app = typer.Typer(help="Outlets of both sides and international.", no_args_is_help=True)
 
 
-def _report_errors(errors: list[str]) -> None:
-    for line in errors:
-        typer.echo(line, err=True)
-    typer.echo(f"{len(errors)} problem(s) in the seeds", err=True)
-    raise typer.Exit(1)
-
-
 @seeds_app.command("check")
 def check() -> None:
-    """Validate every seed file; each problem is one line naming the file and the field."""
+    """Validate every seed file and query, and run the queries' example headlines.
+
+    Each problem is one line naming the file and the field (and, for a query, the position).
+    """
     with runtime() as rt:
-        try:
-            knowledge = rt.knowledge
-        except KnowledgeError as error:
-            _report_errors([str(line) for line in error.errors])
+        knowledge = rt.knowledge
+        if failures := check_examples(rt.taxonomy, rt.matcher):
+            raise SeedsInvalid(failures)
         console.print(
             f"seeds OK: {len(knowledge.incidents)} incidents, {len(knowledge.outlets)} outlets, "
             f"{len(knowledge.timeline)} timeline events, {len(knowledge.people)} people, "
-            f"{len(knowledge.views)} views"
+            f"{len(knowledge.views)} views, {len(rt.taxonomy.incidents)} queries with their examples"
         )
 
 
@@ -39,10 +34,7 @@ def check() -> None:
 def load() -> None:
     """Load the seeds into the database (idempotent; also done at start-up)."""
     with runtime() as rt:
-        try:
-            knowledge = rt.knowledge
-        except KnowledgeError as error:
-            _report_errors([str(line) for line in error.errors])
+        knowledge = rt.knowledge
         rt.migrate()
         console.print(load_seeds(rt.engine, knowledge).summary())
 

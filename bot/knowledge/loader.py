@@ -59,7 +59,7 @@ class KnowledgeError(Exception):
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _StrictLoader(_SafeLoader):
+class StrictYamlLoader(_SafeLoader):
     """Safe loader that rejects a repeated mapping key instead of silently keeping the last value."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
@@ -103,7 +103,7 @@ def describe(error: ErrorDetails) -> str:
 
 def _read_yaml(path: Path) -> tuple[Any, ErrorLine | None]:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_StrictLoader), None
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=StrictYamlLoader), None
     except OSError as exc:
         return None, ErrorLine(str(path), "", f"cannot read the file: {exc.strerror}")
     except yaml.MarkedYAMLError as exc:
