@@ -350,12 +350,17 @@ class Broadcaster:
             return None
         now = self._now()
         job = heap[0][2]
-        if job.prepared and self._sending(tasks) >= self.config.max_in_flight:
+        sending = self._sending(tasks)
+        if (
+            sending >= self.config.max_in_flight
+            if job.prepared
+            else len(tasks) - sending >= self.config.max_in_flight
+        ):
             return None
         start = max(heap[0][0], self._paused_until, now)
         if job.prepared:
             start = max(start, now + self._bucket.wait(now))
-        return max(start - now, 0.001)
+        return max(start - now, 1e-4)
 
     async def _settle(self, job: _Job, task: asyncio.Task[_Outcome], heap: list, report: DrainReport) -> None:
         """Act on a finished task: next part, retry, pause, give up or deactivate."""

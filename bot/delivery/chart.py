@@ -71,7 +71,9 @@ def build_figure(data: ChartData, labels: Sequence[str], title: str) -> Figure:
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
     if data.series:
-        figure.legend(loc="outside lower center", ncols=2 if len(data.series) > 1 else 1, fontsize=12, frameon=False)
+        figure.legend(
+            loc="outside lower center", ncols=2 if len(data.series) > 1 else 1, fontsize=12, frameon=False
+        )
     return figure
 
 
