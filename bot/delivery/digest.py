@@ -123,10 +123,27 @@ class DigestCorpus:
             self._ranked[key] = story_views(rows, self.members, self.stories, self.outlets, window.until)
         return self._ranked[key]
 
-    def followed(self, incidents: Sequence[str]) -> tuple[str, ...]:
-        """The recipient's incidents in display order; an empty filter follows them all."""
-        wanted = set(incidents)
-        return tuple(i for i in self.incident_ids if i in wanted) if wanted else self.incident_ids
+
+def followed(incident_ids: Sequence[str], wanted: Sequence[str]) -> tuple[str, ...]:
+    """A reader's incidents in display order; an empty filter follows them all."""
+    chosen = set(wanted)
+    return tuple(i for i in incident_ids if i in chosen) if chosen else tuple(incident_ids)
+
+
+def chart_part(incidents: Sequence[IncidentInfo], until: datetime, tz: str, t: Translator, days: int) -> dict:
+    """A chart part: what the broadcaster (or /trend) needs to draw the trend chart."""
+    return {
+        "type": "chart",
+        "caption": escape(t("Reports per day, last {days} days", days=days)),
+        "spec": {
+            "incidents": [incident.id for incident in incidents],
+            "labels": [incident.title_in(t.language) for incident in incidents],
+            "days": days,
+            "until": until.isoformat(),
+            "timezone": tz,
+            "title": t("Reports per day"),
+        },
+    }
 
 
 class DigestComposer:
@@ -140,7 +157,7 @@ class DigestComposer:
     def compose(self, recipient: Recipient, window: Window, *, on_demand: bool = False) -> Digest:
         """The digest `recipient` gets for `window`; `on_demand` (the /digest command) ignores the
         quiet-day opt-out, since the reader asked."""
-        incidents = self.corpus.followed(recipient.incidents)
+        incidents = followed(self.corpus.incident_ids, recipient.incidents)
         local_day = window.until.astimezone(zone(recipient.timezone)).date()
         day = format_date(local_day, "d MMMM", locale=recipient.language)
         key = (window, incidents, recipient.language, day)
@@ -153,25 +170,10 @@ class DigestComposer:
             return Digest([], quiet=True)
         chart = None
         if recipient.chart_enabled and not quiet:
-            chart = self.chart_part(incidents, window.until, recipient.timezone, recipient.language)
+            t = Translator(self.i18n, recipient.language)
+            shown = [self._titles[incident] for incident in incidents]
+            chart = chart_part(shown, window.until, recipient.timezone, t, self.config.chart_days)
         return Digest(list(messages), quiet, chart)
-
-    def chart_part(self, incidents: Sequence[str], until: datetime, tz: str, language: str) -> dict:
-        """A chart part: what the broadcaster needs to draw the trend chart when it sends it."""
-        t = Translator(self.i18n, language)
-        days = self.config.chart_days
-        return {
-            "type": "chart",
-            "caption": escape(t("Reports per day, last {days} days", days=days)),
-            "spec": {
-                "incidents": list(incidents),
-                "labels": [self._titles[i].title_in(language) for i in incidents],
-                "days": days,
-                "until": until.isoformat(),
-                "timezone": tz,
-                "title": t("Reports per day"),
-            },
-        }
 
     def _compose_text(
         self, incidents: tuple[str, ...], window: Window, t: Translator, day: str
