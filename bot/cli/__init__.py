@@ -2,7 +2,7 @@
 
 import typer
 
-from bot.cli import database, evaluation, seeds, service
+from bot.cli import database, digest, evaluation, seeds, service
 
 app = typer.Typer(
     name="crisisdesk",
@@ -12,7 +12,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (database, evaluation, seeds, service):
+for module in (database, evaluation, seeds, service, digest):
     module.register(app)
 
 
