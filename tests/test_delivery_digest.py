@@ -166,6 +166,8 @@ def test_headline_follows_the_reader_language_where_an_outlet_carried_it(media_b
     # No Azerbaijani outlet carried the Tsargrad story: the lead headline stands.
     assert "<b>Tsargrad blocked in Azerbaijan</b>" in azerbaijani
     assert "Медийная война" in russian and "Media savaşı" in azerbaijani
+    assert "<i>Российские СМИ:</i>" in russian and "<i>Azərbaycan mediası:</i>" in azerbaijani
+    assert "Дайджест · 3 июля" in russian and "8 материалов · 3 сюжета · 5 изданий" in russian
 
 
 def test_incident_filter_and_order(media_battle):

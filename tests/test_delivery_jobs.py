@@ -173,7 +173,7 @@ async def test_a_digest_with_a_chart_arrives_as_text_then_photo(sqlite_engine, f
     text, photo = fake_telegram.sent_messages(7)
     assert text.method == "sendMessage" and "Медийная война" in text.text
     assert photo.method == "sendPhoto" and photo.file[1].startswith(b"\x89PNG")
-    assert "Материалов в день" in photo.plain_text or "Reports per day" in photo.plain_text
+    assert photo.plain_text == "Материалы по дням за последние 14 дн."
 
 
 def test_the_jobs_are_registered_with_their_triggers(sqlite_engine):

@@ -146,6 +146,11 @@ def chart_part(incidents: Sequence[IncidentInfo], until: datetime, tz: str, t: T
     }
 
 
+def _heading(t: Translator, day: str) -> str:
+    heading = t("Digest · {day}", day=day)
+    return f"<b>{escape(heading)}</b>"
+
+
 class DigestComposer:
     def __init__(self, corpus: DigestCorpus, i18n: I18n, config: DigestConfig | None = None) -> None:
         self.corpus = corpus
@@ -182,7 +187,7 @@ class DigestComposer:
         blocks = [block for block in blocks if block]
         if not blocks:
             notice = t("No new coverage since the last digest.")
-            return [f"<b>{escape(t('Digest · {day}', day=day))}</b> — {escape(notice)}"], True
+            return [f"{_heading(t, day)} — {escape(notice)}"], True
         return pack_messages([self._header(incidents, window, t, day), *blocks]), False
 
     def _header(self, incidents: tuple[str, ...], window: Window, t: Translator, day: str) -> str:
@@ -203,10 +208,11 @@ class DigestComposer:
         )
         change = reports - len(previous)
         if change:
-            trend = t("{change} vs the previous day", change=f"{change:+d}")
+            signed = f"{change:+d}"
+            trend = t("{change} vs the previous day", change=signed)
         else:
             trend = t("as many as the previous day")
-        return f"<b>{escape(t('Digest · {day}', day=day))}</b>\n{escape(totals)} ({escape(trend)})"
+        return f"{_heading(t, day)}\n{escape(totals)} ({escape(trend)})"
 
     def _incident_block(self, incident_id: str, window: Window, t: Translator) -> str:
         stories = self.corpus.ranked(window, incident_id)
