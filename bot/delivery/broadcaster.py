@@ -24,7 +24,7 @@ import itertools
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -106,13 +106,8 @@ class _Job:
     payload: dict
     claimed: bool = False
     tries: int = 0  # failed tries of the current part
-    prepared_part: int | None = None
     attachment: bytes | None = None
     on_wire: bool = False
-
-    @property
-    def prepared(self) -> bool:
-        return self.prepared_part == self.next_part
 
     @property
     def parts(self) -> list[dict]:
@@ -128,6 +123,35 @@ class _Outcome:
     result: _Result
     error: str | None = None
     delivered: bool = False  # Telegram accepted a message
+
+
+@dataclass
+class _Queues:
+    """One pass's jobs: waiting to be prepared, prepared and waiting to be sent, and running."""
+
+    to_prepare: list = field(default_factory=list)  # heap of (ready_at, sequence, job)
+    to_send: list = field(default_factory=list)
+    tasks: dict = field(default_factory=dict)  # asyncio.Task → _Job
+    _sequence: Iterator[int] = field(default_factory=itertools.count)
+
+    def push(self, heap: list, job: "_Job", ready_at: float) -> None:
+        heapq.heappush(heap, (ready_at, next(self._sequence), job))
+
+    @property
+    def sending(self) -> int:
+        return sum(1 for job in self.tasks.values() if job.on_wire)
+
+    @property
+    def ahead(self) -> int:
+        """Jobs claimed or being claimed but not on the wire: kept small, see `_launch`."""
+        return len(self.tasks) - self.sending + len(self.to_send)
+
+    @property
+    def size(self) -> int:
+        return len(self.to_prepare) + len(self.to_send) + len(self.tasks)
+
+    def jobs(self) -> list["_Job"]:
+        return [*self.tasks.values(), *(entry[2] for entry in (*self.to_prepare, *self.to_send))]
 
 
 class _TokenBucket:
@@ -187,7 +211,6 @@ class Broadcaster:
         self._lock = asyncio.Lock()
         self._again = False
         self._drain_task: asyncio.Task | None = None
-        self._sequence = itertools.count()
 
     @property
     def worker_id(self) -> str:
@@ -249,20 +272,20 @@ class Broadcaster:
 
     # --- the dispatcher ------------------------------------------------------------------------------
     #
-    # A job goes through two kinds of task. `_prepare` claims the row (first message only) and draws
-    # a chart part: work that may take a while and needs no rate-limit token. `_send` then does only
-    # the request and the record of it, started the moment a token is taken, so the rate is kept on
-    # the wire and not just in the bookkeeping.
+    # A job goes through two kinds of task. `_prepare` claims the row (before its first message) and
+    # draws a chart part: work that may take a while and needs no rate-limit token. `_send` does only
+    # the request and the record of it, started the moment a token is taken, so the rate holds on the
+    # wire and not just in the bookkeeping. At most `max_in_flight` jobs are claimed ahead of being
+    # sent, so after a crash few rows wait for their lease.
 
     async def _run_pass(self, report: DrainReport) -> None:
         """One sweep over the sendable rows, oldest first."""
-        heap: list[tuple[float, int, _Job]] = []
-        tasks: dict[asyncio.Task[_Outcome], _Job] = {}  # preparing and sending
+        q = _Queues()
         cursor, exhausted = 0, False
         timer: asyncio.Task | None = None
         try:
             while True:
-                if not exhausted and len(heap) + len(tasks) <= self.config.batch_size // 2:
+                if not exhausted and q.size <= self.config.batch_size // 2:
                     rows = await self._db(
                         store.sendable,
                         self.worker_id,
@@ -276,14 +299,14 @@ class Broadcaster:
                     for row in rows:
                         cursor = max(cursor, row.delivery_id)
                         if row.delivery_id not in self._stuck:
-                            self._push(heap, _Job(row, dict(row.payload)), now)
-                self._launch(heap, tasks, report)
-                if not heap and not tasks:
+                            q.push(q.to_prepare, _Job(row, dict(row.payload)), now)
+                self._launch(q, report)
+                if not q.size:
                     if exhausted:
                         return
                     continue
-                waiters: set[asyncio.Task] = set(tasks)
-                delay = self._next_launch_in(heap, tasks)
+                waiters: set[asyncio.Task] = set(q.tasks)
+                delay = self._next_launch_in(q)
                 if delay is not None:
                     timer = asyncio.ensure_future(self.sleep(delay))
                     waiters.add(timer)
@@ -292,81 +315,67 @@ class Broadcaster:
                     timer.cancel()
                 timer = None
                 for task in done:
-                    job = tasks.pop(task, None)
+                    job = q.tasks.pop(task, None)
                     if job is not None:
-                        await self._settle(job, task, heap, report)
+                        await self._settle(job, task, q, report)
         finally:
             if timer is not None:
                 timer.cancel()
             # Cancelled (shutdown) or failed: let the messages on the wire finish and be recorded,
             # then give back the rows held between messages so a successor resumes them at once.
-            if tasks:
-                await asyncio.gather(*tasks, return_exceptions=True)
-            held = [
-                job.row.delivery_id for job in [*tasks.values(), *(entry[2] for entry in heap)] if job.claimed
-            ]
+            if q.tasks:
+                await asyncio.gather(*q.tasks, return_exceptions=True)
+            held = [job.row.delivery_id for job in q.jobs() if job.claimed]
             if held:
                 await self._db(store.release, self.worker_id, held)
 
-    def _push(self, heap: list, job: _Job, ready_at: float) -> None:
-        heapq.heappush(heap, (ready_at, next(self._sequence), job))
-
-    def _sending(self, tasks: dict) -> int:
-        return sum(1 for job in tasks.values() if job.on_wire)
-
-    def _launch(self, heap: list, tasks: dict, report: DrainReport) -> None:
-        """Start what may start now: preparations, and messages the chat, pause and rate allow."""
+    def _launch(self, q: _Queues, report: DrainReport) -> None:
+        """Start what may start now: messages the chat, pause and rate allow, then preparations."""
         limit = self.config.max_in_flight
-        while heap:
-            now = self._now()
-            ready_at, _, job = heap[0]
-            if ready_at > now or self._paused_until > now:
-                return
-            if job.row.subscriber_id in self._gone:
-                heapq.heappop(heap)
-                continue
-            if not job.prepared:
-                if len(tasks) - self._sending(tasks) >= limit:
-                    return
-                heapq.heappop(heap)
-                tasks[asyncio.ensure_future(self._prepare(job, report))] = job
-                continue
+        now = self._now()
+        if self._paused_until > now:
+            return
+        while q.to_send and q.sending < limit:
+            ready_at, _, job = q.to_send[0]
+            if ready_at > now:
+                break
             chat = job.row.chat_id
             chat_ready = self._chat_free_at.get(chat, 0.0)
-            if chat in self._busy_chats or chat_ready > now:
-                heapq.heappop(heap)  # not this chat's turn yet: let the others pass meanwhile
-                self._push(heap, job, max(chat_ready, now + self.config.per_chat_interval_s / 2))
-                continue
-            if self._sending(tasks) >= limit or not self._bucket.take(now):
-                return
-            heapq.heappop(heap)
-            self._busy_chats.add(chat)
-            job.on_wire = True
-            tasks[asyncio.ensure_future(self._send(job))] = job
+            if job.row.subscriber_id in self._gone:
+                heapq.heappop(q.to_send)
+            elif chat in self._busy_chats or chat_ready > now:
+                heapq.heappop(q.to_send)  # not this chat's turn yet: let the others pass meanwhile
+                q.push(q.to_send, job, max(chat_ready, now + self.config.per_chat_interval_s / 2))
+            elif self._bucket.take(now):
+                heapq.heappop(q.to_send)
+                self._busy_chats.add(chat)
+                job.on_wire = True
+                q.tasks[asyncio.ensure_future(self._send(job))] = job
+            else:
+                break
+        while q.to_prepare and q.ahead < limit and q.to_prepare[0][0] <= now:
+            _, _, job = heapq.heappop(q.to_prepare)
+            if job.row.subscriber_id not in self._gone:
+                q.tasks[asyncio.ensure_future(self._prepare(job, report))] = job
 
-    def _next_launch_in(self, heap: list, tasks: dict) -> float | None:
-        """Seconds until the first queued job may start; None if only a finishing task can free it."""
-        if not heap:
-            return None
+    def _next_launch_in(self, q: _Queues) -> float | None:
+        """Seconds until something queued may start; None if only a finishing task can free it."""
         now = self._now()
-        job = heap[0][2]
-        sending = self._sending(tasks)
-        if (
-            sending >= self.config.max_in_flight
-            if job.prepared
-            else len(tasks) - sending >= self.config.max_in_flight
-        ):
+        starts = []
+        if q.to_send and q.sending < self.config.max_in_flight:
+            starts.append(max(q.to_send[0][0], now + self._bucket.wait(now)))
+        if q.to_prepare and q.ahead < self.config.max_in_flight:
+            starts.append(q.to_prepare[0][0])
+        if not starts:
             return None
-        start = max(heap[0][0], self._paused_until, now)
-        if job.prepared:
-            start = max(start, now + self._bucket.wait(now))
-        return max(start - now, 1e-4)
+        # Never less than 0.1 ms: a clock that cannot tell smaller steps apart must still move on.
+        return max(max(min(starts), self._paused_until) - now, 1e-4)
 
-    async def _settle(self, job: _Job, task: asyncio.Task[_Outcome], heap: list, report: DrainReport) -> None:
+    async def _settle(self, job: _Job, task: asyncio.Task[_Outcome], q: _Queues, report: DrainReport) -> None:
         """Act on a finished task: next part, retry, pause, give up or deactivate."""
         chat, now = job.row.chat_id, self._now()
-        was_on_wire, job.on_wire = job.on_wire, False
-        if was_on_wire:
+        if job.on_wire:
+            job.on_wire = False
             self._busy_chats.discard(chat)
             self._chat_free_at[chat] = now + self.config.per_chat_interval_s
         try:
@@ -379,22 +388,22 @@ class Broadcaster:
             return
         result = outcome.result
         if result is _Result.PREPARED:
-            self._push(heap, job, now)
+            q.push(q.to_send, job, now)
         elif result is _Result.SENT:
             report.messages_sent += outcome.delivered
             job.tries = 0
-            self._push(heap, job, self._chat_free_at[chat])
+            q.push(q.to_prepare, job, self._chat_free_at[chat])
         elif result is _Result.DONE:
             report.messages_sent += outcome.delivered
             report.deliveries_sent += 1
         elif result is _Result.RETRY_AFTER:
             report.replies_429 += 1
-            self._push(heap, job, self._paused_until)
+            q.push(q.to_send, job, self._paused_until)
         elif result is _Result.TRANSIENT:
             job.tries += 1
             if job.tries < self.config.tries:
                 report.retries += 1
-                self._push(heap, job, now + self.config.backoff_s * 2 ** (job.tries - 1))
+                q.push(q.to_send, job, now + self.config.backoff_s * 2 ** (job.tries - 1))
             else:
                 report.failed += 1
                 log.warning(
@@ -446,7 +455,6 @@ class Broadcaster:
         index = job.next_part
         part = job.parts[index] if index < len(job.parts) else None
         job.attachment = await self._render(part) if part and part.get("type") == "chart" else None
-        job.prepared_part = index
         return _Outcome(_Result.PREPARED)
 
     async def _send(self, job: _Job) -> _Outcome:

@@ -17,9 +17,10 @@ from tests.support.fake_telegram import FakeTelegramServer
 TOKEN = "123456:AAF-crisisdesk_delivery_token"
 
 
-def make_bot(server: FakeTelegramServer) -> Bot:
+def make_bot(server: FakeTelegramServer | str) -> Bot:
     """As the bot part's `create_bot` makes it: HTML parse mode and no link previews by default."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(server.base_url))
+    base_url = server if isinstance(server, str) else server.base_url
+    session = AiohttpSession(api=TelegramAPIServer.from_base(base_url))
     return Bot(
         TOKEN,
         session=session,
