@@ -157,6 +157,7 @@ class DigestComposer:
         self.i18n = i18n
         self.config = config or DigestConfig()
         self._texts: dict[tuple, tuple[list[str], bool]] = {}
+        self._blocks: dict[tuple[str, Window, str], str] = {}
         self._titles = {incident.id: incident for incident in corpus.incidents}
 
     def compose(self, recipient: Recipient, window: Window, *, on_demand: bool = False) -> Digest:
@@ -215,6 +216,12 @@ class DigestComposer:
         return f"{_heading(t, day)}\n{escape(totals)} ({escape(trend)})"
 
     def _incident_block(self, incident_id: str, window: Window, t: Translator) -> str:
+        key = (incident_id, window, t.language)
+        if key not in self._blocks:
+            self._blocks[key] = self._render_incident(incident_id, window, t)
+        return self._blocks[key]
+
+    def _render_incident(self, incident_id: str, window: Window, t: Translator) -> str:
         stories = self.corpus.ranked(window, incident_id)
         if not stories:
             return ""
