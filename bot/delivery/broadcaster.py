@@ -207,7 +207,10 @@ class Broadcaster:
         self._busy_chats: set[int] = set()
         self._gone: set[int] = set()  # subscribers deactivated during this process's life
         self._stuck: set[int] = set()  # deliveries that failed unexpectedly: left to their lease
+        # Writes (claims, progress) on one thread, in order; loading the next batch on another, so
+        # a large read never holds up the record of a message just sent.
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisdesk-send-db")
+        self._read_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisdesk-send-read")
         self._lock = asyncio.Lock()
         self._again = False
         self._drain_task: asyncio.Task | None = None
@@ -219,12 +222,13 @@ class Broadcaster:
     def _now(self) -> float:
         return self.clock().timestamp()
 
-    async def _db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _db(self, function: Callable[..., T], *args: Any, reading: bool = False, **kwargs: Any) -> T:
         def run() -> T:
             with session_scope(self.engine) as session:
                 return function(session, *args, **kwargs)
 
-        return await asyncio.get_running_loop().run_in_executor(self._db_thread, run)
+        executor = self._read_thread if reading else self._db_thread
+        return await asyncio.get_running_loop().run_in_executor(executor, run)
 
     # --- running -------------------------------------------------------------------------------------
 
@@ -258,6 +262,7 @@ class Broadcaster:
             self._drain_task.cancel()
             await asyncio.gather(self._drain_task, return_exceptions=True)
         self._db_thread.shutdown(wait=True)
+        self._read_thread.shutdown(wait=True)
 
     async def drain(self) -> DrainReport:
         """Send every sendable delivery; returns when none is left (or only ones others hold)."""
@@ -279,33 +284,19 @@ class Broadcaster:
     # sent, so after a crash few rows wait for their lease.
 
     async def _run_pass(self, report: DrainReport) -> None:
-        """One sweep over the sendable rows, oldest first."""
+        """One sweep over the sendable rows, oldest first; the next batch loads while this one sends."""
         q = _Queues()
         cursor, exhausted = 0, False
+        loading: asyncio.Task | None = None
         timer: asyncio.Task | None = None
         try:
             while True:
-                if not exhausted and q.size <= self.config.batch_size // 2:
-                    rows = await self._db(
-                        store.sendable,
-                        self.worker_id,
-                        self.clock(),
-                        self.config.lease,
-                        after_id=cursor,
-                        limit=self.config.batch_size,
-                    )
-                    exhausted = len(rows) < self.config.batch_size
-                    now = self._now()
-                    for row in rows:
-                        cursor = max(cursor, row.delivery_id)
-                        if row.delivery_id not in self._stuck:
-                            q.push(q.to_prepare, _Job(row, dict(row.payload)), now)
+                if loading is None and not exhausted and q.size <= self.config.batch_size // 2:
+                    loading = asyncio.ensure_future(self._load(cursor))
                 self._launch(q, report)
-                if not q.size:
-                    if exhausted:
-                        return
-                    continue
-                waiters: set[asyncio.Task] = set(q.tasks)
+                if not q.size and loading is None:
+                    return
+                waiters: set[asyncio.Task] = {*q.tasks, *([loading] if loading else [])}
                 delay = self._next_launch_in(q)
                 if delay is not None:
                     timer = asyncio.ensure_future(self.sleep(delay))
@@ -314,13 +305,22 @@ class Broadcaster:
                 if timer is not None and not timer.done():
                     timer.cancel()
                 timer = None
+                if loading is not None and loading in done:
+                    rows, loading = loading.result(), None
+                    exhausted = len(rows) < self.config.batch_size
+                    now = self._now()
+                    for row in rows:
+                        cursor = max(cursor, row.delivery_id)
+                        if row.delivery_id not in self._stuck:
+                            q.push(q.to_prepare, _Job(row, dict(row.payload)), now)
                 for task in done:
                     job = q.tasks.pop(task, None)
                     if job is not None:
                         await self._settle(job, task, q, report)
         finally:
-            if timer is not None:
-                timer.cancel()
+            for pending in (timer, loading):
+                if pending is not None:
+                    pending.cancel()
             # Cancelled (shutdown) or failed: let the messages on the wire finish and be recorded,
             # then give back the rows held between messages so a successor resumes them at once.
             if q.tasks:
@@ -328,6 +328,17 @@ class Broadcaster:
             held = [job.row.delivery_id for job in q.jobs() if job.claimed]
             if held:
                 await self._db(store.release, self.worker_id, held)
+
+    async def _load(self, after_id: int) -> list[store.Outgoing]:
+        return await self._db(
+            store.sendable,
+            self.worker_id,
+            self.clock(),
+            self.config.lease,
+            after_id=after_id,
+            limit=self.config.batch_size,
+            reading=True,
+        )
 
     def _launch(self, q: _Queues, report: DrainReport) -> None:
         """Start what may start now: messages the chat, pause and rate allow, then preparations."""
