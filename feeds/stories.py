@@ -14,12 +14,12 @@ A signature is a flat list of ints, the only form the `stories` table keeps:
 """
 
 import re
+import threading
 import unicodedata
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -53,9 +53,15 @@ def _normalise(text: str) -> str:
 _STOPWORDS = frozenset(_normalise(" ".join(_STOPWORD_TEXT.values())).split())
 
 
-@lru_cache(maxsize=8)
+_local = threading.local()  # snowball stemmers keep state between calls: one set per thread
+
+
 def _stemmer(language: str | None):
-    return snowballstemmer.stemmer(_STEMMERS.get(language or "", "english"))
+    algorithm = _STEMMERS.get(language or "", "english")
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if algorithm not in stemmers:
+        stemmers[algorithm] = snowballstemmer.stemmer(algorithm)
+    return stemmers[algorithm]
 
 
 def _stems(text: str, language: str | None) -> list[str]:
