@@ -141,7 +141,7 @@ def test_stories_group_outlets_under_the_three_sides(media_battle):
     assert [re.match(r" +(\S+) <i>(.+?):</i>", line).groups() for line in sides] == [
         ("🇷🇺", "Russian media"),
         ("🇦🇿", "Azerbaijani media"),
-        ("🌐", "International"),
+        ("🌐", "International media"),
     ]
     links = [re.findall(r'<a href="https://([a-z]+)\.example/([^"]*)">([^<]+)</a>', line) for line in sides]
     assert [[(host, name) for host, _, name in side] for side in links] == [

@@ -24,7 +24,7 @@ def N_(message: str) -> str:
 SIDE_LABELS = {
     "russia": N_("Russian media"),
     "azerbaijan": N_("Azerbaijani media"),
-    "international": N_("International"),
+    "international": N_("International media"),
 }
 SIDE_ICONS = {"russia": "🇷🇺", "azerbaijan": "🇦🇿", "international": "🌐"}
 
