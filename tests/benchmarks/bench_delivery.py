@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import random
 import tempfile
@@ -236,16 +237,21 @@ def serve_telegram(chat_ids: list[int], rate: float, connection: Connection) -> 
     asyncio.run(main())
 
 
-async def broadcast(engine, parts: dict[int, list[dict]], subscribers: int) -> dict[str, float]:
-    """Plan the digests of the first `subscribers` and send them to a 200 msg/s fake server."""
+def plan_broadcast(engine, parts: dict[int, list[dict]], subscribers: int) -> list[int]:
+    """Record the digests of the first `subscribers` as deliveries; returns their chat ids."""
     with session_scope(engine) as session:
         chats = dict(session.execute(select(Subscriber.id, Subscriber.chat_id)).all())
         chosen = sorted(parts)[:subscribers]
         planned = [PlannedDelivery(s, DIGEST, "bench", {"parts": parts[s], "sent_parts": 0}) for s in chosen]
         plan_deliveries(session, planned, utcnow())
+    return [chats[s] for s in chosen]
+
+
+async def broadcast(engine, chat_ids: list[int]) -> dict[str, float]:
+    """Send the planned deliveries to a fake server that allows 200 msg/s."""
     ours, theirs = multiprocessing.Pipe()
     server = multiprocessing.get_context("spawn").Process(
-        target=serve_telegram, args=([chats[s] for s in chosen], SERVER_RATE, theirs), daemon=True
+        target=serve_telegram, args=(chat_ids, SERVER_RATE, theirs), daemon=True
     )
     server.start()
     base_url = ours.recv()
@@ -295,7 +301,10 @@ def run(quick: bool) -> dict[str, float]:
             "digest.naive_compose_10k_s": naive * 10_000 / subscribers,
             "digest.speedup_vs_naive": naive / seconds,
         }
-        results.update(asyncio.run(broadcast(engine, parts, subscribers if quick else BROADCAST_SUBSCRIBERS)))
+        chat_ids = plan_broadcast(engine, parts, subscribers if quick else BROADCAST_SUBSCRIBERS)
+        del parts, recipients, sample  # the service sends from the database, not from memory
+        gc.collect()
+        results.update(asyncio.run(broadcast(engine, chat_ids)))
         engine.dispose()
     return results
 
