@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from storage.dialects import insert_ignoring_duplicates
 from storage.models import Item
 
 _LOOKUP_CHUNK = 500
@@ -50,8 +50,8 @@ _UPDATE = (
     .values({name: bindparam(f"new_{name}") for name in _CHANGED_COLUMNS})
 )
 _INSERTS = {
-    name: dialect.insert(_ITEMS).on_conflict_do_nothing().returning(_ITEMS.c.id, _ITEMS.c.entry_key)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+    name: insert_ignoring_duplicates(_ITEMS, name).returning(_ITEMS.c.id, _ITEMS.c.entry_key)
+    for name in ("postgresql", "sqlite")
 }
 
 
