@@ -8,12 +8,13 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from bot.knowledge import Knowledge
-from bot.seeding import load_seeds, validate_seeds
+from bot.seeding import entity_lexicon, load_seeds, validate_seeds
 from bot.settings import Settings
 from feeds.fetcher import Fetcher
 from feeds.matching import Matcher, Taxonomy
 from feeds.pipeline import FeedDisabledHook, Poller, PollerConfig
 from feeds.ssrf import AddressGuard
+from feeds.stories import StoryGrouper
 from feeds.tagging import incident_tagger
 from storage import migrate
 from storage.engine import create_db_engine
@@ -49,6 +50,10 @@ class Runtime:
     @cached_property
     def matcher(self) -> Matcher:
         return Matcher.from_taxonomy(self.taxonomy)
+
+    @cached_property
+    def story_grouper(self) -> StoryGrouper:
+        return StoryGrouper(lexicon=entity_lexicon(self.knowledge))
 
     def prepare(self) -> None:
         """What start-up does before anything else: migrate, then load the seeds.

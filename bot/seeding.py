@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 
 from bot.knowledge import Knowledge, KnowledgeError, load_knowledge
 from feeds.matching import Taxonomy, TaxonomyError, load_taxonomy
+from feeds.stories import EntityLexicon
 from storage.incidents import IncidentSpec, sync_incidents
 from storage.outlets import FeedSpec, OutletSpec, SyncCounts, sync_outlets
 from storage.session import session_scope
@@ -51,6 +52,15 @@ def validate_seeds(seeds_dir: Path) -> tuple[Knowledge, Taxonomy]:
     if problems:
         raise SeedsInvalid(problems)
     return knowledge, taxonomy
+
+
+def entity_lexicon(knowledge: Knowledge) -> EntityLexicon:
+    """People of the knowledge base by every spelling, so stories link across languages."""
+    forms = {}
+    for person in knowledge.people:
+        spellings = [(person.name.get(lang), lang) for lang in ("en", "ru", "az")]
+        forms[person.id] = spellings + [(alias, None) for alias in person.aliases]
+    return EntityLexicon(forms)
 
 
 @dataclass(frozen=True)

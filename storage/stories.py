@@ -152,3 +152,9 @@ def story_outlets(session: Session, story_id: int) -> list[StoryOutlet]:
         .order_by(func.min(Item.fetched_at), Outlet.id)
     )
     return [StoryOutlet(*row) for row in rows]
+
+
+def items_without_story(session: Session, limit: int) -> list[Item]:
+    """The oldest items not grouped yet, in the order they were stored."""
+    statement = select(Item).where(Item.story_id.is_(None)).order_by(Item.fetched_at, Item.id).limit(limit)
+    return list(session.scalars(statement))

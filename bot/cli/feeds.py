@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.cli.common import JsonOption, console, errors, fail, print_json, runtime
 from bot.service import install_stop_signals
+from feeds.grouping import group_new_items
 from feeds.pipeline import CycleReport, FeedReport
 from feeds.ssrf import BlockedURL
 from feeds.worker import run_worker
@@ -204,6 +205,7 @@ def poll(
                     _check_pollable(get_feed(session, feed_id), feed_id)
                 total = 1 if feed_id is not None else due_feed_count(session, utcnow())
             report = asyncio.run(_poll_once(rt, [feed_id] if feed_id is not None else None, total))
+            group_new_items(rt.engine, rt.story_grouper)
         except (OSError, SQLAlchemyError) as error:  # feeds failing is normal; this is the cycle failing
             fail(f"the poll cycle could not run: {type(error).__name__}: {error}")
     _summary(report)
