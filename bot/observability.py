@@ -15,6 +15,8 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 from sqlalchemy import Engine, text
 
+from feeds.pipeline import CycleReport, ItemMatcher
+
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -72,6 +74,26 @@ class Health:
             "last_poll_age_s": age,
             "polling_recent": polling,
         }
+
+
+def record_cycle(health: Health, report: CycleReport) -> None:
+    """Count a completed poll cycle: fetches by outcome, new items; polling is alive."""
+    for feed in report.feeds:
+        FEEDS_POLLED.labels(outcome=feed.outcome).inc()
+    ITEMS_STORED.inc(report.new_items)
+    health.poll_succeeded()
+
+
+def counting_matches(tagger: ItemMatcher) -> ItemMatcher:
+    """The same tagger, counting its matches per incident."""
+
+    def tag(title, summary, language, published):
+        matches = tagger(title, summary, language, published)
+        for match in matches:
+            MATCHES.labels(incident=match.incident_id).inc()
+        return matches
+
+    return tag
 
 
 def create_app(health: Health) -> web.Application:

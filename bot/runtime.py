@@ -2,17 +2,19 @@
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy import Engine
 
 from bot.knowledge import Knowledge
+from bot.observability import counting_matches
 from bot.seeding import entity_lexicon, load_seeds, validate_seeds
 from bot.settings import Settings
 from feeds.fetcher import Fetcher
 from feeds.matching import Matcher, Taxonomy
-from feeds.pipeline import FeedDisabledHook, Poller, PollerConfig
+from feeds.pipeline import CycleReport, FeedDisabledHook, Poller, PollerConfig
 from feeds.ssrf import AddressGuard
 from feeds.stories import StoryGrouper
 from feeds.tagging import incident_tagger
@@ -67,7 +69,12 @@ class Runtime:
     def address_guard(self) -> AddressGuard:
         return AddressGuard(self.settings.allow_private_feeds.value)
 
-    def poller(self, *, on_feed_disabled: FeedDisabledHook | None = None) -> Poller:
+    def poller(
+        self,
+        *,
+        on_feed_disabled: FeedDisabledHook | None = None,
+        on_cycle: Callable[[CycleReport], None] | None = None,
+    ) -> Poller:
         """The feed poller as configured, tagging items with the taxonomy; `async with rt.poller()`."""
         settings = self.settings
         fetcher = Fetcher(
@@ -78,8 +85,9 @@ class Runtime:
         return Poller(
             self.engine,
             fetcher,
-            matcher=incident_tagger(self.matcher),
+            matcher=counting_matches(incident_tagger(self.matcher)),
             on_feed_disabled=on_feed_disabled,
+            on_cycle=on_cycle,
             config=PollerConfig(batch_size=settings.poll_batch_size, parse_processes=os.cpu_count() or 1),
         )
 

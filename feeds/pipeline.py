@@ -121,6 +121,7 @@ class Poller:
         *,
         matcher: ItemMatcher | None = None,
         on_feed_disabled: FeedDisabledHook | None = None,
+        on_cycle: Callable[[CycleReport], None] | None = None,
         config: PollerConfig | None = None,
         clock: Clock = utcnow,
         jitter: scheduling.Jitter = scheduling.random_jitter,
@@ -129,6 +130,7 @@ class Poller:
         self.fetcher = fetcher
         self.matcher = matcher
         self.on_feed_disabled = on_feed_disabled
+        self.on_cycle = on_cycle  # an observer of every completed scheduled cycle (metrics, health)
         self.config = config or PollerConfig()
         self.clock = clock
         self.jitter = jitter
@@ -210,6 +212,8 @@ class Poller:
             return
         finally:
             self._ticking = None
+        if self.on_cycle is not None:
+            self.on_cycle(report)
         if report.feeds:
             log.info(
                 "polled %d feeds: %d ok, %d not modified, %d failed; %d new items, %d matched",

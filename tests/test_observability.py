@@ -1,7 +1,17 @@
 import aiohttp
 import pytest
 
-from bot.observability import FEEDS_POLLED, Health, start_metrics_server
+from bot.observability import (
+    FEEDS_POLLED,
+    ITEMS_STORED,
+    MATCHES,
+    Health,
+    counting_matches,
+    record_cycle,
+    start_metrics_server,
+)
+from feeds.pipeline import CycleReport, FeedReport
+from storage.matches import MatchRecord
 
 
 @pytest.fixture
@@ -35,3 +45,21 @@ async def test_metrics_are_in_prometheus_text_format(served):
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain")
         assert 'crisisdesk_feeds_polled_total{outcome="ok"}' in await response.text()
+
+
+def test_cycles_and_matches_are_counted(sqlite_engine):
+    health = Health(sqlite_engine, scheduler_running=lambda: True)
+    before_ok = FEEDS_POLLED.labels(outcome="ok")._value.get()
+    before_items = ITEMS_STORED._value.get()
+    report = CycleReport(
+        [FeedReport(1, "u", "ok", new_items=3), FeedReport(2, "v", "error", error="HTTP 500")]
+    )
+    record_cycle(health, report)
+    assert FEEDS_POLLED.labels(outcome="ok")._value.get() == before_ok + 1
+    assert ITEMS_STORED._value.get() == before_items + 3
+    assert health.last_poll_at is not None
+
+    tagger = counting_matches(lambda *_: [MatchRecord("entry-bans", 1.0)])
+    before = MATCHES.labels(incident="entry-bans")._value.get()
+    assert tagger("t", "s", "en", None) == [MatchRecord("entry-bans", 1.0)]
+    assert MATCHES.labels(incident="entry-bans")._value.get() == before + 1
