@@ -2,7 +2,7 @@
 
 import typer
 
-from bot.cli import database, seeds, service
+from bot.cli import bot, database, seeds, service
 
 app = typer.Typer(
     name="crisisdesk",
@@ -12,7 +12,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (database, seeds, service):
+for module in (database, seeds, service, bot):
     module.register(app)
 
 
