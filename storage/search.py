@@ -1,19 +1,22 @@
 """Full-text search over items' titles and summaries: SQLite FTS5 or PostgreSQL text search, one function.
 
 The caller builds a query expression (`Word`, `Phrase`, `AllOf`, `AnyOf`, `Without`, `Near`) from
-whatever language it parses; `search_items` translates it into an FTS5 MATCH string or a tsquery.
+whatever language it parses; `search_items` translates it into an FTS5 MATCH string or a tsquery
+and returns one page of items, newest first.
 
 Both databases see the same words: lower case, diacritics removed (ş → s, ü → u, İ → i, ё → е,
 й → и) and the two Azerbaijani letters without a decomposition folded by hand (ı → i, ə → e), so
 "Aliyev", "Əliyev" and "ƏLİYEV" are one word, as are "самолет" and "Самолёт". SQLite's
 `unicode61 remove_diacritics 2` tokenizer does the Latin part and the migration's triggers the rest;
-PostgreSQL indexes an expression that decomposes (NFD), drops the marks and turns punctuation into
-spaces under the `simple` configuration, so no stemmer or stop-word list makes one database find
-what the other misses. Letters outside Latin, Russian and Azerbaijani (ў, ї, ǣ) may fold
-differently. Queries are folded by `search_tokens` in Python the PostgreSQL way.
+PostgreSQL's generated column decomposes (NFD), drops the marks and turns punctuation into spaces
+under the `simple` configuration, so no stemmer or stop-word list makes one database find what the
+other misses. Letters outside Latin, Russian and Azerbaijani (ў, ї, ǣ) may fold differently.
+Queries are folded by `search_tokens` in Python the PostgreSQL way.
 
 Phrases and NEAR match within one field, as FTS5 columns do: PostgreSQL tells the fields apart by
-weight (title A, summary B).
+weight (title A, summary B). Newest first means by publication time; SQLite orders items published
+within the same second by id (its FTS rowid is the sort key published second × 10⁹ + id, which is
+what makes a page cheap), PostgreSQL by the exact time.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 MIN_PREFIX_LENGTH = 3
 MAX_NEAR_DISTANCE = 20
-COUNT_CAP = 1000  # counting every hit of a common word costs more than "1000+" tells the reader
+SORT_KEY_IDS = 1_000_000_000  # SQLite's FTS rowid is published second × SORT_KEY_IDS + item id
 
 
 def fold_text(value: str) -> str:
@@ -46,15 +49,6 @@ def fold_text(value: str) -> str:
 def search_tokens(value: str) -> list[str]:
     """The words the index holds for `value` (and so what a query word must be)."""
     return _TOKEN.findall(fold_text(value))
-
-
-def _postgres_field(column: str) -> str:
-    folded = rf"translate(regexp_replace(lower(normalize({column}, NFD)), '[\u0300-\u036f]+', '', 'g'), 'ıə', 'ie')"
-    return f"to_tsvector('simple', regexp_replace({folded}, '[^[:alnum:]]+', ' ', 'g'))"
-
-
-# The expression of the GIN index `items_fts_document` (migration 0002): the query must repeat it verbatim.
-POSTGRES_DOCUMENT = f"(setweight({_postgres_field('items.title')}, 'A') || setweight({_postgres_field('items.summary')}, 'B'))"
 
 
 # ---------------------------------------------------------------------------------------------- queries
@@ -118,16 +112,8 @@ class SearchQueryError(ValueError):
 @dataclass(frozen=True)
 class SearchPage:
     items: list[ArchivedItem]
-    total: int  # capped at COUNT_CAP
     offset: int
-
-    @property
-    def total_capped(self) -> bool:
-        return self.total >= COUNT_CAP
-
-    @property
-    def has_more(self) -> bool:
-        return self.offset + len(self.items) < self.total
+    has_more: bool
 
 
 # A query reduced to index tokens: words become token sequences ("j2-8243" is the phrase j2 8243).
@@ -282,23 +268,25 @@ def _same_word(a: tuple[str, bool] | None, b: tuple[str, bool] | None) -> tuple[
 
 
 def search_items(session: Session, query: Expr, *, limit: int = 10, offset: int = 0) -> SearchPage:
-    """Items matching `query`, newest first, one page; `total` counts matches up to COUNT_CAP."""
+    """One page of the items matching `query`, newest first."""
     reduced = compile_search(query)
+    params = {"limit": limit + 1, "offset": offset}
     if is_postgres(session.get_bind()):
-        where = f"{POSTGRES_DOCUMENT} @@ CAST(:query AS tsquery)"
-        hits = f"SELECT 1 FROM items WHERE {where}"
-        rendered = to_tsquery(reduced)
+        ids = list(
+            session.execute(
+                text(
+                    "SELECT id FROM items WHERE items_fts_document @@ CAST(:query AS tsquery) "
+                    "ORDER BY published_at DESC, id DESC LIMIT :limit OFFSET :offset"
+                ),
+                {"query": to_tsquery(reduced), **params},
+            ).scalars()
+        )
     else:
-        where = "items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH :query)"
-        hits = "SELECT 1 FROM items_fts WHERE items_fts MATCH :query"
-        rendered = to_fts5(reduced)
-    params = {"query": rendered, "limit": limit, "offset": offset, "cap": COUNT_CAP}
-    total = session.execute(text(f"SELECT count(*) FROM ({hits} LIMIT :cap) AS hits"), params).scalar_one()
-    ids = session.execute(
-        text(
-            f"SELECT items.id FROM items WHERE {where} "
-            "ORDER BY items.published_at DESC, items.id DESC LIMIT :limit OFFSET :offset"
-        ),
-        params,
-    ).scalars()
-    return SearchPage(load_items(session, list(ids)), total, offset)
+        keys = session.execute(
+            text(
+                "SELECT rowid FROM items_fts WHERE items_fts MATCH :query ORDER BY rowid DESC LIMIT :limit OFFSET :offset"
+            ),
+            {"query": to_fts5(reduced), **params},
+        ).scalars()
+        ids = [key % SORT_KEY_IDS for key in keys]
+    return SearchPage(load_items(session, ids[:limit]), offset, has_more=len(ids) > limit)

@@ -20,6 +20,7 @@ def describe_schema(engine) -> dict[str, dict]:
             "columns": sorted(
                 (column["name"], column["nullable"], type(column["type"]).__visit_name__.lower())
                 for column in inspector.get_columns(table)
+                if not column["name"].startswith(migrate.UNMODELLED_PREFIXES)
             ),
             "unique": sorted(
                 tuple(constraint["column_names"]) for constraint in inspector.get_unique_constraints(table)
