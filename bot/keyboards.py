@@ -66,12 +66,20 @@ def page_row(page: Page, callback: Callable[[int], CallbackData]) -> list[Inline
     """‹ 2/5 › — nothing when everything fits on one page."""
     if page.count <= 1:
         return []
+    label = f"{page.number + 1}/{page.count}"
+    return navigation_row(page.number, label, page.number + 1 < page.count, callback)
+
+
+def navigation_row(
+    number: int, label: str, has_next: bool, callback: Callable[[int], CallbackData]
+) -> list[InlineKeyboardButton]:
+    """‹ label › for page `number` (from 0); the arrows only where there is a page to go to."""
     row = []
-    if page.number > 0:
-        row.append(InlineKeyboardButton(text="‹", callback_data=callback(page.number - 1).pack()))
-    row.append(InlineKeyboardButton(text=f"{page.number + 1}/{page.count}", callback_data=Nothing().pack()))
-    if page.number + 1 < page.count:
-        row.append(InlineKeyboardButton(text="›", callback_data=callback(page.number + 1).pack()))
+    if number > 0:
+        row.append(InlineKeyboardButton(text="‹", callback_data=callback(number - 1).pack()))
+    row.append(InlineKeyboardButton(text=label, callback_data=Nothing().pack()))
+    if has_next:
+        row.append(InlineKeyboardButton(text="›", callback_data=callback(number + 1).pack()))
     return row
 
 

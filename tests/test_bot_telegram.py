@@ -115,7 +115,7 @@ def expectations(lang: str, ids: dict[str, int]) -> dict[str, list[str]]:
         "/who Aliyev": [tr("What they said or did", lang), kb.person("ilham-aliyev").name.get(lang)],
         "/outlets": [tr("Outlets", lang), "RIA Novosti", "Report.az"],
         "/latest azal 3": [tr("The newest items about: {incident}", lang, incident=azal.title.get(lang))],
-        "/search AZAL": [tr("Results {first}–{last} of {total}", lang, first=1, last=2, total=2)],
+        "/search AZAL": [tr("Results {first}–{last}", lang, first=1, last=2)],
         f"/why {crash_ru}": [tr("score {score}", lang, score="1.00"), azal.title.get(lang)],
         "/export azal 30": [
             I18N.gettext(
@@ -194,7 +194,7 @@ async def test_timeline_pages_forward_and_back(live):
 async def test_search_results_page_newest_first_until_the_last_page(live):
     chat = new_chat()
     [results] = await live.send(chat, "/search baku")
-    assert "1–8" in results.plain_text and "22" in results.plain_text
+    assert "1–8" in results.plain_text
     message_id, pages = results.message_id, [results.plain_text]
     markup = results.reply_markup
     while any(label == "›" for label, _ in buttons(markup)):

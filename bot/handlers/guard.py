@@ -22,6 +22,6 @@ async def overlong(message: Message) -> None:
     )
 
 
-@router.message(F.text.regexp(_BINARY))
+@router.message(F.text.func(lambda text: _BINARY.search(text) is not None))
 async def binary(message: Message) -> None:
     await message.answer(_("That looks like binary data rather than text. Send a command such as /help."))

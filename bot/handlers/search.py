@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from sqlalchemy import Engine
 
-from bot.cards import item_line
+from bot.cards import bold, item_line
 from bot.database import in_session
-from bot.keyboards import Page, SearchResultsPage, page_row
+from bot.keyboards import SearchResultsPage, navigation_row
 from bot.knowledge import Knowledge
 from bot.search_query import parse_search
 from bot.telegram.replies import show
@@ -58,15 +58,15 @@ def results_message(
     if not found.items:
         return head + "\n" + escape(_("Nothing found.")), None
     first = page_number * PER_PAGE + 1
-    total = f"{found.total}+" if found.total_capped else found.total
-    shown = _("Results {first}–{last} of {total}").format(
-        first=first, last=first + len(found.items) - 1, total=total
-    )
-    lines = [head, f"<b>{escape(shown)}</b>"]
+    shown = _("Results {first}–{last}").format(first=first, last=first + len(found.items) - 1)
+    lines = [head, bold(shown)]
     lines += [item_line(item, lang, timezone, tags=knowledge) for item in found.items]
-    page = Page(found.items, page_number, -(-found.total // PER_PAGE), first - 1)
-    row = page_row(page, lambda n: SearchResultsPage(page=n))
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[row]) if row else None
+    if page_number == 0 and not found.has_more:
+        return "\n".join(lines), None
+    row = navigation_row(
+        page_number, str(page_number + 1), found.has_more, lambda n: SearchResultsPage(page=n)
+    )
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=[row])
 
 
 async def results(
