@@ -339,3 +339,43 @@ async def test_a_user_who_blocks_the_bot_is_marked_inactive_and_start_brings_the
     await live.send(chat, "/start")
     subscriber = await in_session(engine, get_subscriber, chat)
     assert subscriber.active and subscriber.subscribed
+
+
+# ------------------------------------------------------------------------------------------ feed admin
+
+
+async def test_an_admin_adds_a_feed_and_private_addresses_are_refused(live):
+    chat = new_chat()
+    [refused] = await live.send(chat, "/addfeed http://127.0.0.1:8080/rss apa", user_id=ADMIN_ID)
+    assert "Refused" in refused.plain_text and "loopback" in refused.plain_text
+    [refused] = await live.send(chat, "/addfeed file:///etc/passwd apa", user_id=ADMIN_ID)
+    assert "Refused" in refused.plain_text
+    [unknown] = await live.send(chat, "/addfeed http://93.184.216.34/rss APA News", user_id=ADMIN_ID)
+    assert "Unknown outlet" in unknown.plain_text
+    [added] = await live.send(chat, "/addfeed http://93.184.216.34/rss apa", user_id=ADMIN_ID)
+    assert added.plain_text.startswith("Feed #") and "APA" in added.plain_text
+    [again] = await live.send(chat, "/addfeed http://93.184.216.34/rss apa", user_id=ADMIN_ID)
+    assert again.plain_text == "That feed is already on the list."
+    feeds = plain(await live.send(chat, "/feeds", user_id=ADMIN_ID))
+    assert "http://93.184.216.34/rss" in feeds
+
+
+async def test_an_admin_disables_and_enables_a_feed(live):
+    from sqlmodel import select
+
+    from storage.models import Feed
+    from storage.session import session_scope
+
+    chat = new_chat()
+    with session_scope(live.telegram.deps.engine) as session:
+        feed = session.exec(select(Feed).where(Feed.url.contains("ria.ru"))).first()
+    [disabled] = await live.send(chat, f"/disablefeed {feed.id} moved to a new address", user_id=ADMIN_ID)
+    assert disabled.plain_text == f"Feed #{feed.id} disabled: {feed.url}"
+    feeds = await live.send(chat, "/feeds", user_id=ADMIN_ID)
+    assert "moved to a new address" in plain(feeds)
+    [enabled] = await live.send(chat, f"/enablefeed {feed.id}", user_id=ADMIN_ID, language_code="ru")
+    assert enabled.plain_text == f"Лента #{feed.id} включена: {feed.url}"
+    [missing] = await live.send(chat, "/enablefeed 999999", user_id=ADMIN_ID)
+    assert missing.plain_text == "There is no feed #999999. /feeds lists them."
+    [usage] = await live.send(chat, "/disablefeed twelve", user_id=ADMIN_ID)
+    assert usage.plain_text.startswith("Usage: /disablefeed")

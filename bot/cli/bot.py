@@ -64,7 +64,10 @@ def console_command(lang: str | None = LangOption, user_id: int = UserOption, ou
     lang = _prepare(lang)
     with runtime() as rt:
         rt.prepare()
-        asyncio.run(_converse(BotDeps(rt.engine, rt.settings, rt.knowledge), lang, user_id, out))
+        try:
+            asyncio.run(_converse(BotDeps(rt.engine, rt.settings, rt.knowledge), lang, user_id, out))
+        except KeyboardInterrupt:
+            typer.echo()
 
 
 async def _converse(deps: BotDeps, lang: str | None, user_id: int, out: Path) -> None:
