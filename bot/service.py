@@ -31,7 +31,8 @@ async def run_service(rt: Runtime, stop: asyncio.Event) -> None:
     else:
         deps = BotDeps(rt.engine, rt.settings, rt.knowledge, scheduler=scheduler)
         telegram = TelegramBot(deps, rt.settings.token, rt.settings.telegram_api_url)
-        telegram.start().add_done_callback(lambda _: stop.set())  # a bot that cannot run stops the service
+        # A bot that cannot run (a wrong token, say) stops the service.
+        telegram.start().add_done_callback(lambda _: stop.set())
         log.info("Telegram bot polling %s", rt.settings.telegram_api_url)
     log.info("crisisdesk service running; press Ctrl+C to stop")
     try:
