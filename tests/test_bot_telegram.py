@@ -11,11 +11,14 @@ from itertools import count
 
 import pytest
 import pytest_asyncio
+from sqlmodel import select
 
 from bot.commands import ADMIN_COMMANDS, COMMANDS
 from bot.database import in_session
 from bot.i18n import create_i18n
 from bot.keyboards import shorten
+from storage.models import Feed, Item
+from storage.session import session_scope
 from storage.subscribers import get_subscriber
 from tests.support.bot_harness import (
     ADMIN_ID,
@@ -59,11 +62,6 @@ async def live(sqlite_template, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ids(live):
-    from sqlmodel import select
-
-    from storage.models import Item
-    from storage.session import session_scope
-
     with session_scope(live.telegram.deps.engine) as session:
         return {item.title: item.id for item in session.exec(select(Item))}
 
@@ -361,11 +359,6 @@ async def test_an_admin_adds_a_feed_and_private_addresses_are_refused(live):
 
 
 async def test_an_admin_disables_and_enables_a_feed(live):
-    from sqlmodel import select
-
-    from storage.models import Feed
-    from storage.session import session_scope
-
     chat = new_chat()
     with session_scope(live.telegram.deps.engine) as session:
         feed = session.exec(select(Feed).where(Feed.url.contains("ria.ru"))).first()
