@@ -5,6 +5,8 @@ catalogue edit needs no build step and no compiled file can go stale.
 """
 
 import gettext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 
@@ -30,6 +32,17 @@ class CatalogueI18n(I18n):
             compiled.seek(0)
             translations[locale] = gettext.GNUTranslations(compiled)
         return translations
+
+    @contextmanager
+    def context(self) -> Iterator[I18n]:
+        """Make this instance the one aiogram's `gettext()` finds: it asks `I18n.get_current()`, and
+        aiogram gives every subclass a context slot of its own."""
+        token = I18n.set_current(self)
+        try:
+            with super().context():
+                yield self
+        finally:
+            I18n.reset_current(token)
 
 
 def create_i18n() -> I18n:

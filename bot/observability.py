@@ -15,7 +15,11 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, generate_latest
 from sqlalchemy import Engine, text
 
+from bot.delivery.broadcaster import DrainReport
 from feeds.pipeline import CycleReport, ItemMatcher
+from storage.columns import utcnow
+from storage.deliveries import oldest_owed_at
+from storage.session import session_scope
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +27,8 @@ REGISTRY = CollectorRegistry(auto_describe=True)
 FEEDS_POLLED = Counter("crisisdesk_feeds_polled", "Feed fetches by outcome", ["outcome"], registry=REGISTRY)
 ITEMS_STORED = Counter("crisisdesk_items_stored", "New items stored", registry=REGISTRY)
 MATCHES = Counter("crisisdesk_matches", "Items tagged, by incident", ["incident"], registry=REGISTRY)
-MESSAGES_SENT = Counter(
-    "crisisdesk_messages", "Telegram sends by outcome", ["kind", "outcome"], registry=REGISTRY
+MESSAGES = Counter(
+    "crisisdesk_messages", "Messages to subscribers by outcome", ["outcome"], registry=REGISTRY
 )
 TELEGRAM_429 = Counter(
     "crisisdesk_telegram_429", "Too Many Requests replies from Telegram", registry=REGISTRY
@@ -61,6 +65,11 @@ class Health:
             log.warning("health check: database unreachable: %s", error)
             return False
 
+    def update_broadcast_lag(self) -> None:
+        with session_scope(self.engine) as session:
+            oldest = oldest_owed_at(session)
+        BROADCAST_LAG.set(0 if oldest is None else (utcnow() - oldest).total_seconds())
+
     async def report(self) -> tuple[bool, dict]:
         database = await asyncio.to_thread(self.database_ok)
         scheduler = self.scheduler_running()
@@ -84,6 +93,14 @@ def record_cycle(health: Health, report: CycleReport) -> None:
     health.poll_succeeded()
 
 
+def record_drain(report: DrainReport) -> None:
+    """Count a finished broadcaster run."""
+    MESSAGES.labels(outcome="sent").inc(report.messages_sent)
+    MESSAGES.labels(outcome="failed").inc(report.failed)
+    MESSAGES.labels(outcome="chat_deactivated").inc(report.deactivated)
+    TELEGRAM_429.inc(report.replies_429)
+
+
 def counting_matches(tagger: ItemMatcher) -> ItemMatcher:
     """The same tagger, counting its matches per incident."""
 
@@ -104,6 +121,8 @@ def create_app(health: Health) -> web.Application:
         )
 
     async def metrics(_request: web.Request) -> web.Response:
+        if await asyncio.to_thread(health.database_ok):
+            await asyncio.to_thread(health.update_broadcast_lag)
         response = web.Response(body=generate_latest(REGISTRY))
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response

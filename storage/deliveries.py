@@ -315,3 +315,9 @@ def prune_deliveries(session: Session, before: datetime) -> int:
     result = session.execute(delete(Delivery).where(Delivery.created_at < before))
     session.execute(delete(Broadcast).where(Broadcast.created_at < before))
     return result.rowcount
+
+
+def oldest_owed_at(session: Session) -> datetime | None:
+    """When the oldest delivery still owed (pending or being sent) was planned."""
+    statement = select(func.min(Delivery.created_at)).where(Delivery.status.in_((PENDING, SENDING)))
+    return session.execute(statement).scalar_one()  # min() keeps the column's aware-UTC type

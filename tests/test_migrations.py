@@ -11,22 +11,22 @@ def describe_schema(engine) -> dict[str, dict]:
     inspector = inspect(engine)
     schema = {}
     for table in sorted(inspector.get_table_names()):
-        if table == "alembic_version" or table.startswith("items_fts"):
+        if table == "alembic_version" or table.startswith(migrate.UNMODELLED_PREFIXES):
             continue
+        indexes = [
+            i for i in inspector.get_indexes(table) if not i["name"].startswith(migrate.UNMODELLED_PREFIXES)
+        ]
         schema[table] = {
             "columns": sorted(
                 (column["name"], column["nullable"], type(column["type"]).__visit_name__.lower())
                 for column in inspector.get_columns(table)
+                if not column["name"].startswith(migrate.UNMODELLED_PREFIXES)
             ),
             "unique": sorted(
                 tuple(constraint["column_names"]) for constraint in inspector.get_unique_constraints(table)
             )
-            + sorted(
-                tuple(index["column_names"]) for index in inspector.get_indexes(table) if index["unique"]
-            ),
-            "indexes": sorted(
-                tuple(index["column_names"]) for index in inspector.get_indexes(table) if not index["unique"]
-            ),
+            + sorted(tuple(index["column_names"]) for index in indexes if index["unique"]),
+            "indexes": sorted(tuple(index["column_names"]) for index in indexes if not index["unique"]),
         }
     return schema
 

@@ -194,8 +194,10 @@ class Broadcaster:
         clock: Clock,
         sleep: Sleep = asyncio.sleep,
         attachments: AttachmentRenderer | None = None,
+        on_drained: Callable[[DrainReport], None] | None = None,
     ) -> None:
         self.bot = bot
+        self.on_drained = on_drained  # an observer of every finished run (metrics)
         self.engine = engine
         self.config = config or SenderConfig()
         self.clock = clock
@@ -245,6 +247,8 @@ class Broadcaster:
         except Exception:
             log.exception("delivery run failed", extra={"worker": self.worker_id})
             return
+        if self.on_drained is not None:
+            self.on_drained(report)
         if report.messages_sent or report.failed or report.deactivated:
             log.info(
                 "sent %d messages (%d deliveries); %d failed, %d chats deactivated, %d 429 replies",

@@ -39,7 +39,7 @@ async def broadcast_command(
     message: Message,
     engine: Engine,
     settings: Settings,
-    broadcaster: Broadcaster,
+    broadcaster: Broadcaster | None,
     clock: Callable[[], datetime],
 ) -> None:
     user = message.from_user
@@ -60,7 +60,10 @@ async def broadcast_command(
         )
         return
     broadcast_id, chats = await asyncio.to_thread(_queue, engine, html, user.id, clock())
-    broadcaster.kick()
+    if broadcaster is not None:
+        broadcaster.kick()
+    # Without a sender in this process (`crisisdesk ask`), the service's next delivery run, at most
+    # a minute away, sends the queued rows.
     queued = ngettext(
         "Broadcast #{id} is on its way to {count} chat.",
         "Broadcast #{id} is on its way to {count} chats.",
