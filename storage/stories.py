@@ -158,3 +158,7 @@ def items_without_story(session: Session, limit: int) -> list[Item]:
     """The oldest items not grouped yet, in the order they were stored."""
     statement = select(Item).where(Item.story_id.is_(None)).order_by(Item.fetched_at, Item.id).limit(limit)
     return list(session.scalars(statement))
+
+
+def count_stories(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Story))

@@ -2,7 +2,7 @@
 
 import typer
 
-from bot.cli import bot, database, digest, evaluation, feeds, retag, seeds, service
+from bot.cli import bot, database, demo, digest, evaluation, feeds, retag, seeds, service
 
 app = typer.Typer(
     name="crisisdesk",
@@ -12,7 +12,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for module in (database, seeds, feeds, evaluation, retag, digest, bot, service):
+for module in (database, seeds, feeds, evaluation, retag, digest, bot, demo, service):
     module.register(app)
 
 

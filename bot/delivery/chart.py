@@ -8,6 +8,7 @@ local days.
 import asyncio
 import io
 import json
+import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from storage.digest_queries import match_times
 from storage.session import session_scope
 
 WIDTH_IN, DPI = 8.0, 150  # 1200 px wide
+LEGEND_CHARS = 60  # what fits one legend line at that width
 _CACHE_SIZE = 64
 
 
@@ -57,12 +59,13 @@ def chart_since(days: int, until: datetime, tz: ZoneInfo) -> datetime:
 
 
 def build_figure(data: ChartData, labels: Sequence[str], title: str) -> Figure:
-    legend_rows = (len(data.series) + 1) // 2
-    figure = Figure(figsize=(WIDTH_IN, 5.0 + 0.35 * legend_rows), dpi=DPI, layout="constrained")
+    # One legend entry a line, shortened: a phone screen is narrow, and a cut-off name reads worse.
+    figure = Figure(figsize=(WIDTH_IN, 5.0 + 0.35 * len(data.series)), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for (incident, counts), label in zip(data.series.items(), labels, strict=True):
-        axes.plot(data.days, counts, marker="o", markersize=5, linewidth=2.5, label=label, gid=incident)
+        short = textwrap.shorten(label, LEGEND_CHARS, placeholder="…")
+        axes.plot(data.days, counts, marker="o", markersize=5, linewidth=2.5, label=short, gid=incident)
     axes.set_title(title, fontsize=17, loc="left")
     axes.tick_params(labelsize=12)
     axes.xaxis.set_major_locator(DayLocator(interval=max(1, len(data.days) // 7)))
@@ -71,9 +74,7 @@ def build_figure(data: ChartData, labels: Sequence[str], title: str) -> Figure:
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.3)
     if data.series:
-        figure.legend(
-            loc="outside lower center", ncols=2 if len(data.series) > 1 else 1, fontsize=12, frameon=False
-        )
+        figure.legend(loc="outside lower left", ncols=1, fontsize=12, frameon=False)
     return figure
 
 

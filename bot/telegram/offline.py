@@ -19,6 +19,7 @@ from aiogram.methods import (
     EditMessageText,
     SendDocument,
     SendMessage,
+    SendPhoto,
     TelegramMethod,
 )
 from aiogram.types import (
@@ -28,6 +29,7 @@ from aiogram.types import (
     Document,
     InlineKeyboardMarkup,
     Message,
+    PhotoSize,
     Update,
     User,
 )
@@ -93,16 +95,21 @@ class RecordingSession(BaseSession):
                 Reply("message", method.text, method.reply_markup, message_id=message.message_id)
             )
             return message
-        if isinstance(method, SendDocument):
+        if isinstance(method, SendDocument | SendPhoto):
             caption = method.caption or ""
             if caption:
                 self._check(bot, caption, method.parse_mode)
-            upload = await self._read(bot, method.document)
-            message = self._store(
-                method.chat_id,
-                caption=caption or None,
-                document=Document(file_id="offline", file_unique_id="offline", file_name=upload[0]),
-            )
+            if isinstance(method, SendDocument):
+                upload = await self._read(bot, method.document)
+                attachment = {
+                    "document": Document(file_id="offline", file_unique_id="offline", file_name=upload[0])
+                }
+            else:
+                upload = await self._read(bot, method.photo)
+                attachment = {
+                    "photo": [PhotoSize(file_id="offline", file_unique_id="offline", width=1, height=1)]
+                }
+            message = self._store(method.chat_id, caption=caption or None, **attachment)
             self.replies.append(Reply("file", caption, None, upload, message.message_id))
             return message
         if isinstance(method, EditMessageText):
