@@ -10,6 +10,7 @@ import json
 import pkgutil
 import platform
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,12 +30,17 @@ def main() -> int:
         info.name for info in pkgutil.iter_modules([str(package)]) if info.name.startswith("bench_")
     )
     results: dict[str, float | str] = {}
+    failed = []
     for name in names:
         if args.only and name not in args.only:
             continue
         module = importlib.import_module(f"tests.benchmarks.{name}")
         print(f"running {name} ({'quick' if args.quick else 'full'}) …", file=sys.stderr, flush=True)
-        results.update(module.run(quick=args.quick))
+        try:
+            results.update(module.run(quick=args.quick))
+        except Exception:  # one broken benchmark must not cost the others' figures
+            traceback.print_exc()
+            failed.append(name)
     results["meta.date"] = datetime.now(UTC).isoformat(timespec="seconds")
     results["meta.machine"] = (
         f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
@@ -48,7 +54,9 @@ def main() -> int:
     Console().print(table)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {RESULTS}", file=sys.stderr)
-    return 0
+    if failed:
+        print(f"failed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
