@@ -35,6 +35,7 @@ class UpsertResult:
     inserted: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: int = 0
+    elsewhere: int = 0  # new to this feed, but the outlet's other feed already carried the article
 
 
 # Hot path (every changed feed, every cycle): Core statements on the table, built once, so neither the
@@ -42,6 +43,11 @@ class UpsertResult:
 _ITEMS = Item.__table__
 _EXISTING = select(_ITEMS.c.entry_key, _ITEMS.c.id, _ITEMS.c.content_hash).where(
     _ITEMS.c.feed_id == bindparam("feed_id"), _ITEMS.c.entry_key.in_(bindparam("keys", expanding=True))
+)
+# Outlets publish one article in several feeds (main, politics, a region): one URL is one item.
+_SAME_ARTICLE = select(_ITEMS.c.canonical_url).where(
+    _ITEMS.c.outlet_id == bindparam("outlet_id"),
+    _ITEMS.c.canonical_url.in_(bindparam("urls", expanding=True)),
 )
 _CHANGED_COLUMNS = ("url", "canonical_url", "title", "summary", "language", "content_hash", "updated_at")
 _UPDATE = (
@@ -67,10 +73,17 @@ def upsert_items(
     for start in range(0, len(keys), _LOOKUP_CHUNK):
         rows = session.execute(_EXISTING, {"feed_id": feed_id, "keys": keys[start : start + _LOOKUP_CHUNK]})
         existing.update({key: (item_id, digest) for key, item_id, digest in rows})
+    carried = _carried_by_outlet(
+        session,
+        outlet_id,
+        [r.canonical_url for r in records if r.entry_key not in existing and r.canonical_url],
+    )
     new_rows, changed_rows = [], []
     for record in records:
         known = existing.get(record.entry_key)
-        if known is None:
+        if known is None and record.canonical_url in carried:
+            result.elsewhere += 1
+        elif known is None:
             new_rows.append(
                 {
                     **_values(record),
@@ -100,6 +113,14 @@ def upsert_items(
     if changed_rows:
         session.execute(_UPDATE, changed_rows)
     return result
+
+
+def _carried_by_outlet(session: Session, outlet_id: int, urls: list[str]) -> set[str]:
+    carried: set[str] = set()
+    for start in range(0, len(urls), _LOOKUP_CHUNK):
+        chunk = urls[start : start + _LOOKUP_CHUNK]
+        carried.update(session.execute(_SAME_ARTICLE, {"outlet_id": outlet_id, "urls": chunk}).scalars())
+    return carried
 
 
 def _values(record: ItemRecord) -> dict:

@@ -106,6 +106,7 @@ def add_incidents(engine) -> None:
 async def test_one_cycle_with_hostile_feeds_stores_every_healthy_feed_in_full(engine, server):
     add_incidents(engine)
     paths = feed_paths()
+    # An outlet each: several fixtures carry the same articles, which one outlet would store once.
     ids = dict(zip(paths, add_feeds(engine, [server.url(path) for path in paths]), strict=True))
     clock = FakeClock()
     disabled = []

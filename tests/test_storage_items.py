@@ -48,8 +48,18 @@ def test_upsert_is_idempotent_and_updates_edited_items(engine):
     assert items["g:1"].published_at == START - timedelta(hours=1)
 
 
-def test_the_same_key_in_two_feeds_is_two_items(engine):
-    first, second = add_feeds(engine, ["http://h/a", "http://h/b"])
+def test_one_article_in_two_feeds_of_an_outlet_is_one_item(engine):
+    main, politics = add_feeds(engine, ["http://h/main", "http://h/politics"], one_outlet=True)
+    upsert(engine, main, [record("g:1")])
+    second = upsert(engine, politics, [record("g:1"), record("g:2")])
+    assert (list(second.inserted), second.elsewhere) == (["g:2"], 1)
+    with session_scope(engine) as session:
+        assert count_items(session) == 2
+
+
+def test_the_same_key_at_two_outlets_is_two_items(engine):
+    (first,) = add_feeds(engine, ["http://h/a"], outlet="tass")
+    (second,) = add_feeds(engine, ["http://h/b"], outlet="ria")
     upsert(engine, first, [record("g:1")])
     assert list(upsert(engine, second, [record("g:1")]).inserted) == ["g:1"]
 

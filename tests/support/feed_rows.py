@@ -29,13 +29,21 @@ def add_feeds(
     outlet: str = "test-outlet",
     languages: tuple[str, ...] = ("ru",),
     due_at: datetime = START,
+    one_outlet: bool = False,
 ) -> list[int]:
-    """An outlet with one active feed per URL, all due at `due_at`; returns the feed ids."""
+    """Active feeds, all due at `due_at`, each of its own outlet (`outlet`, `outlet-2`, …) unless
+    `one_outlet`; returns the feed ids. Feeds of one outlet store a shared article once."""
     with session_scope(engine) as session:
-        row = Outlet(slug=outlet, name=outlet.title(), side="russia", languages=list(languages))
-        session.add(row)
+        outlets = []
+        for n in range(1 if one_outlet else len(urls)):
+            slug = outlet if n == 0 else f"{outlet}-{n + 1}"
+            outlets.append(Outlet(slug=slug, name=slug.title(), side="russia", languages=list(languages)))
+        session.add_all(outlets)
         session.flush()
-        feeds = [Feed(outlet_id=row.id, url=url, next_check_at=due_at) for url in urls]
+        feeds = [
+            Feed(outlet_id=outlets[0 if one_outlet else n].id, url=url, next_check_at=due_at)
+            for n, url in enumerate(urls)
+        ]
         session.add_all(feeds)
         session.flush()
         return [feed.id for feed in feeds]
