@@ -16,7 +16,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from sqlalchemy import Engine, text
 
 from bot.delivery.broadcaster import DrainReport
-from feeds.pipeline import CycleReport, ItemMatcher
+from feeds.pipeline import CycleReport
 from storage.columns import utcnow
 from storage.deliveries import oldest_owed_at
 from storage.session import session_scope
@@ -86,9 +86,11 @@ class Health:
 
 
 def record_cycle(health: Health, report: CycleReport) -> None:
-    """Count a completed poll cycle: fetches by outcome, new items; polling is alive."""
+    """Count a completed poll cycle: fetches by outcome, new items, matches; polling is alive."""
     for feed in report.feeds:
         FEEDS_POLLED.labels(outcome=feed.outcome).inc()
+        for incident, count in feed.incidents.items():
+            MATCHES.labels(incident=incident).inc(count)
     ITEMS_STORED.inc(report.new_items)
     health.poll_succeeded()
 
@@ -99,18 +101,6 @@ def record_drain(report: DrainReport) -> None:
     MESSAGES.labels(outcome="failed").inc(report.failed)
     MESSAGES.labels(outcome="chat_deactivated").inc(report.deactivated)
     TELEGRAM_429.inc(report.replies_429)
-
-
-def counting_matches(tagger: ItemMatcher) -> ItemMatcher:
-    """The same tagger, counting its matches per incident."""
-
-    def tag(title, summary, language, published):
-        matches = tagger(title, summary, language, published)
-        for match in matches:
-            MATCHES.labels(incident=match.incident_id).inc()
-        return matches
-
-    return tag
 
 
 def create_app(health: Health) -> web.Application:

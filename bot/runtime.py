@@ -9,7 +9,6 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from bot.knowledge import Knowledge
-from bot.observability import counting_matches
 from bot.seeding import entity_lexicon, load_seeds, validate_seeds
 from bot.settings import Settings
 from feeds.fetcher import Fetcher
@@ -17,7 +16,7 @@ from feeds.matching import Matcher, Taxonomy
 from feeds.pipeline import CycleReport, FeedDisabledHook, Poller, PollerConfig
 from feeds.ssrf import AddressGuard
 from feeds.stories import StoryGrouper
-from feeds.tagging import incident_tagger
+from feeds.tagging import IncidentTagger
 from storage import migrate
 from storage.engine import create_db_engine
 
@@ -85,7 +84,7 @@ class Runtime:
         return Poller(
             self.engine,
             fetcher,
-            matcher=counting_matches(incident_tagger(self.matcher)),
+            matcher=IncidentTagger(self.matcher),
             on_feed_disabled=on_feed_disabled,
             on_cycle=on_cycle,
             config=PollerConfig(batch_size=settings.poll_batch_size, parse_processes=os.cpu_count() or 1),

@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import socket
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -46,6 +47,36 @@ PRUNE_EVERY = timedelta(hours=1)
 T = TypeVar("T")
 
 
+# Tags by content hash: what the tagger said of each distinct (title, summary) of one document.
+Tags = dict[str, list[MatchRecord]]
+_process_tagger: ItemMatcher | None = None  # set once in each parse process, not sent per call
+
+
+def _install_tagger(tagger: ItemMatcher | None) -> None:
+    global _process_tagger
+    _process_tagger = tagger
+
+
+def parse_and_tag(
+    tagger: ItemMatcher | None,
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    language: str | None,
+    fetched_at: datetime,
+) -> tuple[FeedDocument, Tags]:
+    """Parse a body and tag its entries, where the parsing runs: with parse processes, tagging uses
+    every core too instead of queueing on the database thread."""
+    document = parse_document(body, content_type, url, language, fetched_at)
+    tagger = tagger or _process_tagger
+    if tagger is None or document.problem:
+        return document, {}
+    return document, {
+        entry.content_hash: tagger(entry.title, entry.summary, entry.language, entry.published_at)
+        for entry in document.entries
+    }
+
+
 def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -72,6 +103,7 @@ class FeedReport:
     error: str | None = None
     disabled_reason: str | None = None
     next_check_at: datetime | None = None
+    incidents: Counter[str] = field(default_factory=Counter)  # new and edited items per incident
 
 
 @dataclass
@@ -108,6 +140,7 @@ class _Stored:
     new: int = 0
     updated: int = 0
     matched: int = 0
+    incidents: Counter[str] = field(default_factory=Counter)
     lease_kept: bool = True
 
 
@@ -143,11 +176,14 @@ class Poller:
         await self.fetcher.__aenter__()
         if self.config.parse_processes:
             self._parsers = ProcessPoolExecutor(
-                self.config.parse_processes, mp_context=multiprocessing.get_context("spawn")
+                self.config.parse_processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_install_tagger,
+                initargs=(self.matcher,),
             )
             # Start the processes now (each imports feedparser), not during the first cycle.
             loop = asyncio.get_running_loop()
-            warm_up = partial(parse_document, b"", None, "", None, utcnow())
+            warm_up = partial(parse_and_tag, None, b"", None, "", None, utcnow())
             await asyncio.gather(
                 *(loop.run_in_executor(self._parsers, warm_up) for _ in range(self.config.parse_processes))
             )
@@ -277,15 +313,16 @@ class Poller:
         digest = hashlib.sha256(result.body).hexdigest()
         if digest == due.feed.content_hash:
             return await self._record(due, replace(result, outcome=UNCHANGED), started_at, None, digest)
-        document = await self._parse(due, result)
+        document, tags = await self._parse(due, result)
         if document.problem:
             return await self._record(due, replace(result, outcome=ERROR, error=document.problem), started_at)
-        return await self._record(due, result, started_at, document, digest)
+        return await self._record(due, result, started_at, document, digest, tags)
 
-    async def _parse(self, due: DueFeed, result: FetchResult) -> FeedDocument:
+    async def _parse(self, due: DueFeed, result: FetchResult) -> tuple[FeedDocument, Tags]:
         language = due.feed.language or (due.outlet_languages[0] if len(due.outlet_languages) == 1 else None)
         call = partial(
-            parse_document,
+            parse_and_tag,
+            None if self._parsers else self.matcher,  # a parse process has its own copy
             result.body,
             result.content_type,
             result.url,
@@ -303,6 +340,7 @@ class Poller:
         started_at: datetime,
         document: FeedDocument | None = None,
         digest: str | None = None,
+        tags: Tags | None = None,
     ) -> FeedReport:
         feed = due.feed
         now = self.clock()
@@ -317,7 +355,7 @@ class Poller:
             error=result.error[:1000] if result.error else None,
             worker=self.config.worker_id,
         )
-        stored = await self._in_db(self._store, feed, check, event, document, now)
+        stored = await self._in_db(self._store, feed, check, event, document, tags or {}, now)
         if not stored.lease_kept:
             log.warning(
                 "lease on feed %s expired before its result was saved", feed.url, extra={"feed": feed.id}
@@ -334,6 +372,7 @@ class Poller:
             new_items=stored.new,
             updated_items=stored.updated,
             matched_items=stored.matched,
+            incidents=stored.incidents,
             error=result.error,
             disabled_reason=check.disabled_reason,
             next_check_at=check.next_check_at,
@@ -408,6 +447,7 @@ class Poller:
         check: FeedCheck,
         event: FetchEventRecord,
         document: FeedDocument | None,
+        tags: Tags,
         now: datetime,
     ) -> _Stored:
         """Items, matches, the feed's new state and the fetch event, in one transaction."""
@@ -419,8 +459,8 @@ class Poller:
                 upserted = upsert_items(session, feed.id, feed.outlet_id, records, now)
                 stored.new, stored.updated = len(upserted.inserted), len(upserted.updated)
                 if self.matcher is not None:
-                    stored.matched = self._match(
-                        session, records, {**upserted.inserted, **upserted.updated}, now
+                    self._save_tags(
+                        session, records, tags, {**upserted.inserted, **upserted.updated}, now, stored
                     )
             stored.lease_kept = save_feed_check(
                 session, feed.id, self.config.worker_id, replace(check, had_new_items=stored.new > 0)
@@ -428,17 +468,16 @@ class Poller:
             record_fetch_events(session, [replace(event, new_items=stored.new)])
         return stored
 
-    def _match(self, session, records, changed_ids: dict[str, int], now: datetime) -> int:
-        assert self.matcher is not None
+    @staticmethod
+    def _save_tags(
+        session, records, tags: Tags, changed_ids: dict[str, int], now: datetime, stored: _Stored
+    ) -> None:
+        """The tags of the new and edited items (the document's others are stored already)."""
         by_key = {record.entry_key: record for record in records}
-        matches = {}
-        for key, item_id in changed_ids.items():
-            record = by_key[key]
-            matches[item_id] = self.matcher(
-                record.title, record.summary, record.language, record.published_at
-            )
+        matches = {item_id: tags.get(by_key[key].content_hash, []) for key, item_id in changed_ids.items()}
         save_matches(session, matches, now)
-        return sum(1 for found in matches.values() if found)
+        stored.matched = sum(1 for found in matches.values() if found)
+        stored.incidents.update(match.incident_id for found in matches.values() for match in found)
 
     async def _feed_disabled(self, feed: Feed, reason: str) -> None:
         log.warning("feed %s disabled: %s", feed.url, reason, extra={"feed": feed.id})

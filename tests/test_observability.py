@@ -1,3 +1,5 @@
+from collections import Counter
+
 import aiohttp
 import pytest
 
@@ -6,12 +8,10 @@ from bot.observability import (
     ITEMS_STORED,
     MATCHES,
     Health,
-    counting_matches,
     record_cycle,
     start_metrics_server,
 )
 from feeds.pipeline import CycleReport, FeedReport
-from storage.matches import MatchRecord
 
 
 @pytest.fixture
@@ -59,7 +59,6 @@ def test_cycles_and_matches_are_counted(sqlite_engine):
     assert ITEMS_STORED._value.get() == before_items + 3
     assert health.last_poll_at is not None
 
-    tagger = counting_matches(lambda *_: [MatchRecord("entry-bans", 1.0)])
     before = MATCHES.labels(incident="entry-bans")._value.get()
-    assert tagger("t", "s", "en", None) == [MatchRecord("entry-bans", 1.0)]
-    assert MATCHES.labels(incident="entry-bans")._value.get() == before + 1
+    record_cycle(health, CycleReport([FeedReport(3, "w", "ok", incidents=Counter({"entry-bans": 2}))]))
+    assert MATCHES.labels(incident="entry-bans")._value.get() == before + 2

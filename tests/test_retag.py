@@ -6,7 +6,7 @@ from bot.knowledge import load_knowledge
 from bot.seeding import incident_specs
 from feeds.matching import Matcher, load_taxonomy
 from feeds.retag import retag
-from feeds.tagging import incident_tagger
+from feeds.tagging import IncidentTagger
 from storage.incidents import sync_incidents
 from storage.items import ItemRecord, upsert_items
 from storage.matches import MatchRecord, item_matches, save_matches
@@ -46,7 +46,7 @@ def tags(engine, item_id: int) -> list[str]:
 
 def test_retag_replaces_matches_and_respects_since(engine):
     ids = store_archive(engine)
-    tagger = incident_tagger(Matcher.from_taxonomy(load_taxonomy(SEEDS / "taxonomy.yaml")))
+    tagger = IncidentTagger(Matcher.from_taxonomy(load_taxonomy(SEEDS / "taxonomy.yaml")))
 
     recent = retag(engine, tagger, since=START - timedelta(days=10), batch_size=1)
     assert (recent.items, recent.tagged) == (2, 1)

@@ -7,7 +7,7 @@ from rich.progress import Progress
 
 from bot.cli.common import console, fail, runtime
 from feeds.retag import count_to_retag, retag
-from feeds.tagging import incident_tagger
+from feeds.tagging import IncidentTagger
 
 
 def retag_command(
@@ -27,7 +27,7 @@ def retag_command(
         total = count_to_retag(rt.engine, start)
         with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
             task = progress.add_task("re-tagging", total=total)
-            report = retag(rt.engine, incident_tagger(rt.matcher), start, lambda n: progress.advance(task, n))
+            report = retag(rt.engine, IncidentTagger(rt.matcher), start, lambda n: progress.advance(task, n))
     console.print(f"re-tagged {report.items} items: {report.tagged} tagged, {report.matches} matches")
 
 

@@ -30,7 +30,7 @@ from feeds.matching import Matcher, load_taxonomy
 from feeds.normalise import normalise_entry
 from feeds.pipeline import Poller, PollerConfig
 from feeds.ssrf import AddressGuard
-from feeds.tagging import incident_tagger
+from feeds.tagging import IncidentTagger
 from storage import migrate
 from storage.engine import create_db_engine
 from storage.incidents import sync_incidents
@@ -126,7 +126,7 @@ async def pipeline_cycles(engine) -> tuple[dict, dict]:
     fetcher = Fetcher(AddressGuard("loopback"))  # default concurrency 16 and 1 s per host
     config = PollerConfig(parse_processes=os.cpu_count() or 1)  # as the service runs it
     # The real taxonomy matcher, so tagging and storing matches are part of the measured cost.
-    tagger = incident_tagger(Matcher.from_taxonomy(load_taxonomy(SEEDS / "taxonomy.yaml")))
+    tagger = IncidentTagger(Matcher.from_taxonomy(load_taxonomy(SEEDS / "taxonomy.yaml")))
     poller = Poller(engine, fetcher, matcher=tagger, clock=clock, config=config)
     async with poller:
         started = time.perf_counter()
