@@ -1,8 +1,9 @@
+import json
 import logging
 
 import pytest
 
-from bot.logging_setup import SecretMaskingFilter
+from bot.logging_setup import SecretMaskingFilter, configure_logging
 from bot.settings import ConfigurationError, PrivateFeeds, load_settings
 
 TOKEN = "123456789:AAH-abcdefghijklmnopqrstuvwxyz012345"
@@ -88,3 +89,16 @@ def test_the_token_is_masked_in_every_log_line(caplog):
     SecretMaskingFilter([TOKEN]).filter(record)
     assert TOKEN not in record.getMessage()
     assert "bot***/getUpdates" in record.getMessage()
+
+
+def test_json_logs_are_one_object_per_line_with_context_and_no_token(capsys):
+    configure_logging("INFO", "json", secrets=[TOKEN])
+    logging.getLogger("feeds.pipeline").info(
+        "feed %s failed: token %s", "https://x.az/rss", TOKEN, extra={"feed": 7}
+    )
+    logging.getLogger().handlers[:] = []
+    line = capsys.readouterr().err.strip()
+    event = json.loads(line)
+    assert (event["level"], event["logger"], event["feed"]) == ("INFO", "feeds.pipeline", 7)
+    assert event["message"] == "feed https://x.az/rss failed: token ***"
+    assert "\n" not in line and TOKEN not in line
