@@ -62,5 +62,11 @@ def configure_logging(level: str, log_format: str = "text", secrets: list[str] |
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Request-level chatter from these libraries would drown the events that matter.
-    for noisy in ("aiohttp.access", "apscheduler.executors.default", "alembic.runtime.migration"):
+    noisy_loggers = (
+        "aiohttp.access",
+        "apscheduler.scheduler",
+        "apscheduler.executors.default",
+        "alembic.runtime.migration",
+    )
+    for noisy in noisy_loggers:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

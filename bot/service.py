@@ -89,6 +89,7 @@ async def run_service(rt: Runtime, stop: asyncio.Event) -> None:
             args=[group_new_items, rt.engine, rt.story_grouper],
             seconds=STORY_JOB_S,
             id="stories.group",
+            name="group new items into stories",
             max_instances=1,
             coalesce=True,
         )

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -52,7 +53,9 @@ Tags = dict[str, list[MatchRecord]]
 _process_tagger: ItemMatcher | None = None  # set once in each parse process, not sent per call
 
 
-def _install_tagger(tagger: ItemMatcher | None) -> None:
+def _init_parse_process(tagger: ItemMatcher | None) -> None:
+    # Ctrl+C reaches the whole process group: the parent stops these processes, they need not react.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     global _process_tagger
     _process_tagger = tagger
 
@@ -178,7 +181,7 @@ class Poller:
             self._parsers = ProcessPoolExecutor(
                 self.config.parse_processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_install_tagger,
+                initializer=_init_parse_process,
                 initargs=(self.matcher,),
             )
             # Start the processes now (each imports feedparser), not during the first cycle.
