@@ -29,6 +29,7 @@ from bot.delivery.broadcaster import Broadcaster, SenderConfig
 from bot.delivery.digest import DigestComposer, DigestConfig, DigestCorpus, digest_window
 from bot.delivery.texts import Translator, story_lines, story_views
 from bot.i18n import create_i18n
+from bot.knowledge import INCIDENT_IDS
 from bot.text import escape, pack_messages
 from storage import digest_queries as queries
 from storage import migrate
@@ -40,17 +41,7 @@ from storage.session import session_scope
 from tests.support.fake_telegram import FakeTelegramServer
 from tests.support.telegram_client import close_bot, make_bot
 
-INCIDENTS = [
-    "azal-plane-crash",
-    "russian-house-closure",
-    "entry-bans",
-    "victory-parade-absence",
-    "peacekeepers-killed",
-    "ukraine-positions",
-    "media-battle",
-    "yekaterinburg-raids",
-    "relations-general",
-]
+INCIDENTS = list(INCIDENT_IDS)
 ZONES = ["Asia/Baku", "Europe/Moscow", "Europe/London", "America/New_York", "Asia/Kolkata"]
 SERVER_RATE = 200.0
 SENDER_RATE = 195.0
