@@ -86,23 +86,33 @@ def not_found(
     return [text + "\n" + escape(hint)], None
 
 
-async def incident_view(
-    query: str, *, engine: Engine, knowledge: Knowledge, lang: str, timezone: str | None, now: datetime
-) -> tuple[list[str], InlineKeyboardMarkup | None]:
-    """The card of the incident `query` names, or suggestions when it names none."""
+async def show_incident(
+    target: Message,
+    query: str,
+    *,
+    engine: Engine,
+    knowledge: Knowledge,
+    lang: str,
+    subscriber: Subscriber | None,
+    now: datetime,
+) -> None:
+    """Answer with the card of the incident `query` names, or suggestions when it names none."""
     lookup = find_incident(knowledge, query)
     if lookup.found is None:
-        return not_found("incident", query, lookup, lambda found: incident_buttons(found, lang))
+        blocks, keyboard = not_found("incident", query, lookup, lambda found: incident_buttons(found, lang))
+        await answer_blocks(target, blocks, keyboard)
+        return
     incident = lookup.found
     latest = await in_session(engine, matched_items, incident_id=incident.id, limit=CARD_ITEMS)
     counts = await in_session(engine, coverage_counts, now - WEEK)
+    timezone = timezone_of(subscriber)
     blocks = incident_card(incident, knowledge, lang, latest, counts.get(incident.id, 0), timezone)
     builder = InlineKeyboardBuilder()
     builder.button(text="🕒 " + _("Timeline"), callback_data=OpenIncident(id=incident.id, view="timeline"))
     builder.button(
         text="📰 " + _("Latest coverage"), callback_data=OpenIncident(id=incident.id, view="latest")
     )
-    return blocks, builder.as_markup()
+    await answer_blocks(target, blocks, builder.as_markup())
 
 
 def person_view(query: str, knowledge: Knowledge, lang: str) -> tuple[list[str], InlineKeyboardMarkup | None]:
@@ -167,15 +177,15 @@ async def incident(
             reply_markup=incident_buttons(knowledge.incidents, lang).as_markup(),
         )
         return
-    blocks, keyboard = await incident_view(
+    await show_incident(
+        message,
         command.args,
         engine=engine,
         knowledge=knowledge,
         lang=lang,
-        timezone=timezone_of(subscriber),
+        subscriber=subscriber,
         now=clock(),
     )
-    await answer_blocks(message, blocks, keyboard)
 
 
 @router.callback_query(OpenIncident.filter())
@@ -194,7 +204,6 @@ async def open_incident(
         )
         return
     await callback.answer()
-    timezone = timezone_of(subscriber)
     if callback_data.view == "timeline":
         events = knowledge.timeline_for(callback_data.id)
         blocks = [bold(_("Timeline"))] + [timeline_entry(e, knowledge, lang) for e in events]
@@ -202,13 +211,20 @@ async def open_incident(
     elif callback_data.view == "latest":
         await answer_blocks(
             callback.message,
-            await latest_blocks(engine, knowledge, lang, timezone, callback_data.id, CARD_ITEMS * 2),
+            await latest_blocks(
+                engine, knowledge, lang, timezone_of(subscriber), callback_data.id, CARD_ITEMS * 2
+            ),
         )
     else:
-        blocks, keyboard = await incident_view(
-            callback_data.id, engine=engine, knowledge=knowledge, lang=lang, timezone=timezone, now=clock()
+        await show_incident(
+            callback.message,
+            callback_data.id,
+            engine=engine,
+            knowledge=knowledge,
+            lang=lang,
+            subscriber=subscriber,
+            now=clock(),
         )
-        await answer_blocks(callback.message, blocks, keyboard)
 
 
 async def latest_blocks(

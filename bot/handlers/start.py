@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from bot.cards import bold
 from bot.commands import COMMANDS
 from bot.database import in_session
-from bot.handlers.background import incident_view, person_view, timezone_of
+from bot.handlers.background import person_view, show_incident
 from bot.handlers.search import syntax_help
 from bot.keyboards import LANGUAGE_NAMES, PickLanguage, language_keyboard
 from bot.knowledge import Knowledge
@@ -56,15 +56,15 @@ async def start_at_incident(
     clock,
     subscriber: Subscriber | None = None,
 ) -> None:
-    blocks, keyboard = await incident_view(
+    await show_incident(
+        message,
         command.args.removeprefix(DEEP_LINK_INCIDENT),
         engine=engine,
         knowledge=knowledge,
         lang=lang,
-        timezone=timezone_of(subscriber),
+        subscriber=subscriber,
         now=clock(),
     )
-    await answer_blocks(message, blocks, keyboard)
 
 
 @router.message(CommandStart(deep_link=True, magic=F.args.startswith(DEEP_LINK_PERSON)))
