@@ -9,29 +9,11 @@ import typer
 from bot.cli.common import console, fail, runtime
 from bot.i18n import LANGUAGES
 from bot.telegram.dispatcher import BotDeps
-from bot.telegram.offline import OfflineBot, Reply, as_plain_text
+from bot.telegram.offline import OfflineBot, render
 
 LangOption = typer.Option(None, "--lang", help="Your Telegram language: en, ru or az.")
 UserOption = typer.Option(1, "--user-id", help="Telegram user id to act as (ADMIN_IDS ones are admins).")
 OutOption = typer.Option(Path("."), "--out", help="Where files the bot sends are saved.")
-
-
-def render(replies: list[Reply], out: Path) -> str:
-    """What the user would see, as text: messages, numbered buttons, saved files."""
-    parts = []
-    for reply in replies:
-        if reply.kind == "notice":
-            parts.append(f"({reply.text})")
-            continue
-        text = as_plain_text(reply.text)
-        if reply.file is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            path = out / Path(reply.file[0]).name
-            path.write_bytes(reply.file[1])
-            text = f"[file] {path}\n{text}".rstrip()
-        buttons = [f"  [{n}] {label}" for n, (label, _) in enumerate(reply.buttons(), 1)]
-        parts.append("\n".join([text, *buttons]))
-    return "\n\n".join(parts)
 
 
 def _prepare(lang: str | None) -> str | None:

@@ -8,13 +8,12 @@ subscriber talks to the real bot handlers in this process: the digest, the trend
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.cli.bot import render
 from bot.demo.sample_feeds import SampleFeed, load_sample_feeds
 from bot.demo.server import SampleFeedServer
 from bot.runtime import Runtime
 from bot.settings import PrivateFeeds, load_settings
 from bot.telegram.dispatcher import BotDeps
-from bot.telegram.offline import OfflineBot
+from bot.telegram.offline import OfflineBot, render
 from feeds.grouping import group_new_items
 from feeds.pipeline import CycleReport
 from storage.columns import utcnow

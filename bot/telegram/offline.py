@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from aiogram import Bot
@@ -206,3 +207,21 @@ class OfflineBot:
 def as_plain_text(reply_html: str) -> str:
     """Telegram HTML for a terminal: links as `label (url)`, tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", reply_html)))
+
+
+def render(replies: list[Reply], out: Path) -> str:
+    """What the user would see, as text: messages, numbered buttons, saved files."""
+    parts = []
+    for reply in replies:
+        if reply.kind == "notice":
+            parts.append(f"({reply.text})")
+            continue
+        text = as_plain_text(reply.text)
+        if reply.file is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            path = out / Path(reply.file[0]).name
+            path.write_bytes(reply.file[1])
+            text = f"[file] {path}\n{text}".rstrip()
+        buttons = [f"  [{n}] {label}" for n, (label, _) in enumerate(reply.buttons(), 1)]
+        parts.append("\n".join([text, *buttons]))
+    return "\n\n".join(parts)
