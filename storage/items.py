@@ -106,6 +106,10 @@ def upsert_items(
         else:
             result.unchanged += 1
     if new_rows:
+        # Oldest first: SQLite's full-text rowid grows with publication time, and FTS5 flushes its
+        # in-memory index to a new segment whenever a rowid is lower than the last one written, so
+        # a feed's usual newest-first order would cost one segment (and its merging) per item.
+        new_rows.sort(key=lambda row: row["published_at"])
         # ON CONFLICT: a worker whose lease expired mid-fetch may race another on the same items.
         statement = _INSERTS[session.get_bind().dialect.name]
         for item_id, key in session.execute(statement, new_rows):
