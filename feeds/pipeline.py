@@ -2,8 +2,9 @@
 
 Feeds are claimed a batch at a time under a lease and processed concurrently (the fetcher enforces
 the politeness limits). Database work runs on one dedicated thread, so the event loop keeps fetching
-while SQLite writes, and SQLite never sees two writers from this process. One feed's failure,
-whatever it is, is recorded against that feed and never stops the cycle.
+while SQLite writes, and SQLite never sees two writers from this process; the results of feeds that
+finish together share a transaction (`feeds.writer`). One feed's failure, whatever it is, is
+recorded against that feed and never stops the cycle.
 """
 
 import asyncio
@@ -22,12 +23,14 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from feeds import scheduling
 from feeds.entry_keys import GUID_AND_URL, keyed_items
 from feeds.fetcher import ERROR, NOT_MODIFIED, OK, Fetcher, FetchResult
 from feeds.normalise import base_language
 from feeds.parser import FeedDocument, parse_document
+from feeds.writer import GroupWriter
 from storage.columns import utcnow
 from storage.feeds import DueFeed, FeedCheck, claim_due_feeds, release_leases, save_feed_check
 from storage.fetch_events import FetchEventRecord, prune_fetch_events, record_fetch_events
@@ -171,6 +174,7 @@ class Poller:
         self.clock = clock
         self.jitter = jitter
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisdesk-db")
+        self._writer = GroupWriter(engine, self._db)
         self._parsers: ProcessPoolExecutor | None = None
         self._last_prune: datetime | None = None
         self._ticking: asyncio.Task | None = None
@@ -200,6 +204,7 @@ class Poller:
         if self._ticking is not None and self._ticking is not asyncio.current_task():
             self._ticking.cancel()
             await asyncio.gather(self._ticking, return_exceptions=True)
+        await self._writer.close()
         await self._in_db(self._release_leases)
         await self.fetcher.close()
         self._db.shutdown(wait=True)
@@ -358,7 +363,7 @@ class Poller:
             error=result.error[:1000] if result.error else None,
             worker=self.config.worker_id,
         )
-        stored = await self._in_db(self._store, feed, check, event, document, tags or {}, now)
+        stored = await self._writer.write(partial(self._store, feed, check, event, document, tags or {}, now))
         if not stored.lease_kept:
             log.warning(
                 "lease on feed %s expired before its result was saved", feed.url, extra={"feed": feed.id}
@@ -452,23 +457,23 @@ class Poller:
         document: FeedDocument | None,
         tags: Tags,
         now: datetime,
+        session: Session,
     ) -> _Stored:
-        """Items, matches, the feed's new state and the fetch event, in one transaction."""
+        """Items, matches, the feed's new state and the fetch event, all in the writer's transaction."""
         stored = _Stored()
-        with session_scope(self.engine) as session:
-            if document is not None and document.entries:
-                repeats_known = has_entry_key_prefix(session, feed.id, GUID_AND_URL)
-                records = keyed_items(document.entries, repeats_known)
-                upserted = upsert_items(session, feed.id, feed.outlet_id, records, now)
-                stored.new, stored.updated = len(upserted.inserted), len(upserted.updated)
-                if self.matcher is not None:
-                    self._save_tags(
-                        session, records, tags, {**upserted.inserted, **upserted.updated}, now, stored
-                    )
-            stored.lease_kept = save_feed_check(
-                session, feed.id, self.config.worker_id, replace(check, had_new_items=stored.new > 0)
-            )
-            record_fetch_events(session, [replace(event, new_items=stored.new)])
+        if document is not None and document.entries:
+            repeats_known = has_entry_key_prefix(session, feed.id, GUID_AND_URL)
+            records = keyed_items(document.entries, repeats_known)
+            upserted = upsert_items(session, feed.id, feed.outlet_id, records, now)
+            stored.new, stored.updated = len(upserted.inserted), len(upserted.updated)
+            if self.matcher is not None:
+                self._save_tags(
+                    session, records, tags, {**upserted.inserted, **upserted.updated}, now, stored
+                )
+        stored.lease_kept = save_feed_check(
+            session, feed.id, self.config.worker_id, replace(check, had_new_items=stored.new > 0)
+        )
+        record_fetch_events(session, [replace(event, new_items=stored.new)])
         return stored
 
     @staticmethod
