@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from storage.engine import is_postgres
@@ -91,8 +91,40 @@ def claim_due_feeds(
     return claimed
 
 
+# Hot path (every feed, every cycle): one UPDATE built once. Columns a check only sometimes changes
+# keep their value when given NULL, so the statement never varies and compiles once.
+_FEEDS = Feed.__table__
+_ALWAYS_SET = (
+    "last_checked_at",
+    "next_check_at",
+    "check_interval_s",
+    "min_interval_s",
+    "last_status_code",
+    "consecutive_errors",
+    "first_error_at",
+    "last_error",
+    "etag",
+    "last_modified",
+    "content_hash",
+)
+_SET_WHEN_GIVEN = ("last_success_at", "last_new_item_at", "status", "disabled_reason", "url")
+_SAVE_CHECK = (
+    update(_FEEDS)
+    .where(_FEEDS.c.id == bindparam("feed_id"), _FEEDS.c.lease_owner == bindparam("owner"))
+    .values(
+        {name: bindparam(f"new_{name}", type_=_FEEDS.c[name].type) for name in _ALWAYS_SET}
+        | {
+            name: func.coalesce(bindparam(f"new_{name}", type_=_FEEDS.c[name].type), _FEEDS.c[name])
+            for name in _SET_WHEN_GIVEN
+        }
+        | {"lease_owner": None, "lease_expires_at": None}
+    )
+)
+
+
 def save_feed_check(session: Session, feed_id: int, owner: str, check: FeedCheck) -> bool:
     """Record a check and release the lease; False when the lease was lost (another worker's now)."""
+    moved = check.moved_to and not _url_taken(session, check.moved_to, feed_id)
     values = {
         "last_checked_at": check.checked_at,
         "next_check_at": check.next_check_at,
@@ -105,21 +137,16 @@ def save_feed_check(session: Session, feed_id: int, owner: str, check: FeedCheck
         "etag": check.etag[:500] if check.etag else None,
         "last_modified": check.last_modified[:100] if check.last_modified else None,
         "content_hash": check.content_hash,
-        "lease_owner": None,
-        "lease_expires_at": None,
+        "last_success_at": check.checked_at if check.succeeded else None,
+        "last_new_item_at": check.checked_at if check.had_new_items else None,
+        "status": DISABLED if check.disabled_reason else None,
+        "disabled_reason": check.disabled_reason[:500] if check.disabled_reason else None,
+        "url": check.moved_to if moved else None,
     }
-    if check.succeeded:
-        values["last_success_at"] = check.checked_at
-    if check.had_new_items:
-        values["last_new_item_at"] = check.checked_at
-    if check.disabled_reason:
-        values["status"] = DISABLED
-        values["disabled_reason"] = check.disabled_reason[:500]
-    if check.moved_to and not _url_taken(session, check.moved_to, feed_id):
-        values["url"] = check.moved_to
-    feeds = Feed.__table__  # a Core UPDATE: no ORM session synchronisation on this hot path
-    statement = update(feeds).where(feeds.c.id == feed_id, feeds.c.lease_owner == owner).values(**values)
-    return session.execute(statement).rowcount == 1
+    parameters = {"feed_id": feed_id, "owner": owner} | {
+        f"new_{name}": value for name, value in values.items()
+    }
+    return session.execute(_SAVE_CHECK, parameters).rowcount == 1
 
 
 def release_leases(session: Session, owner: str) -> int:

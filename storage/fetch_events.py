@@ -1,7 +1,7 @@
 """One row per fetch attempt, kept 30 days: what the health view and debugging look at."""
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select
@@ -27,7 +27,10 @@ class FetchEventRecord:
 
 def record_fetch_events(session: Session, events: Sequence[FetchEventRecord]) -> None:
     if events:
-        session.execute(insert(FetchEvent.__table__), [asdict(event) for event in events])
+        # Field by field: `asdict` deep-copies every value, a cost paid per feed per cycle.
+        names = [field.name for field in fields(FetchEventRecord)]
+        rows = [{name: getattr(event, name) for name in names} for event in events]
+        session.execute(insert(FetchEvent.__table__), rows)
 
 
 def prune_fetch_events(session: Session, now: datetime, keep: timedelta = RETENTION) -> int:
