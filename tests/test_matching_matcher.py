@@ -65,6 +65,16 @@ def test_explanation_names_term_field_and_surface_word_and_is_json_ready() -> No
     assert json.loads(json.dumps(explanation)) == explanation
 
 
+def test_a_word_matched_by_several_spellings_is_explained_once_in_its_own_script() -> None:
+    query = compile_query("azerbaijan* OR азербайдж*")  # transliteration makes both match either script
+    assert query.explain("Посол Азербайджана", "", "ru") == [
+        {"term": "азербайдж*", "field": "title", "word": "Азербайджана", "position": 1}
+    ]
+    assert query.explain("Azerbaijan's envoy", "", "en") == [
+        {"term": "azerbaijan*", "field": "title", "word": "Azerbaijan's", "position": 0}
+    ]
+
+
 def test_explain_is_none_without_a_match() -> None:
     assert compile_query("aktau").explain("Baku weather") is None
 

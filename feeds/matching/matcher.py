@@ -343,14 +343,29 @@ def _compile_or(node: Or, index: TermIndex) -> _Compiled:
 
 
 def _explanation(evidence: Iterable[tuple[Term, Occurrence]]) -> list[dict[str, Any]]:
-    """JSON-ready explanation: which query term matched which word where, in text order."""
-    seen: dict[tuple[str, int, int], dict[str, Any]] = {}
+    """JSON-ready explanation: which query term matched which word where, in text order.
+
+    One entry per word of the text: where a query spells a name several ways (азербайдж*,
+    azerbaijan*), the one word matches all of them, and one spelling stands for the rest instead
+    of repeating the word once per spelling: the first in the word's own script, else the first.
+    """
+    seen: dict[tuple[int, int], dict[str, Any]] = {}
     for term, (field_index, position, surface) in evidence:
-        seen.setdefault(
-            (term.text, field_index, position),
-            {"term": term.text, "field": FIELDS[field_index], "word": surface, "position": position},
-        )
-    return sorted(seen.values(), key=lambda e: (FIELDS.index(e["field"]), e["position"], e["term"]))
+        entry = seen.get((field_index, position))
+        if entry is None:
+            seen[field_index, position] = {
+                "term": term.text,
+                "field": FIELDS[field_index],
+                "word": surface,
+                "position": position,
+            }
+        elif _is_cyrillic(term.text) == _is_cyrillic(surface) != _is_cyrillic(entry["term"]):
+            entry["term"] = term.text
+    return [seen[key] for key in sorted(seen)]
+
+
+def _is_cyrillic(word: str) -> bool:
+    return "\u0400" <= word[:1] <= "\u04ff"
 
 
 def _split_by_field(hits: Hits) -> tuple[Hits, Hits]:
