@@ -104,6 +104,13 @@ def test_score_says_where_the_query_is_satisfied() -> None:
     }
 
 
+def test_score_counts_a_word_in_both_fields_for_each_field() -> None:
+    matcher = _matcher({"crash": {"title": "Crash", "query": "crash AND aktau"}})
+    [summary_alone] = matcher.match("Crash investigation", "The crash happened near Aktau.", "en")
+    [title_alone] = matcher.match("Crash near Aktau", "Another crash, far from Aktau.", "en")
+    assert (summary_alone.score, title_alone.score) == (0.6, 1.0)
+
+
 def test_period_limits_tagging_only_when_a_date_is_given() -> None:
     matcher = _matcher({"parade": {"title": "Parade", "query": "parade AND aliyev", "since": "2025-01-01"}})
     title = "Aliyev skips the parade"

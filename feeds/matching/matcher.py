@@ -359,22 +359,28 @@ def _explanation(evidence: Iterable[tuple[Term, Occurrence]]) -> list[dict[str, 
                 "word": surface,
                 "position": position,
             }
-        elif _is_cyrillic(term.text) == _is_cyrillic(surface) != _is_cyrillic(entry["term"]):
+        elif not _same_script(entry["term"], surface) and _same_script(term.text, surface):
             entry["term"] = term.text
     return [seen[key] for key in sorted(seen)]
 
 
-def _is_cyrillic(word: str) -> bool:
-    return "\u0400" <= word[:1] <= "\u04ff"
+def _same_script(word: str, other: str) -> bool:
+    """Whether both are Cyrillic or both are not (by their first letters)."""
+    return ("\u0400" <= word[:1] <= "\u04ff") == ("\u0400" <= other[:1] <= "\u04ff")
 
 
 def _split_by_field(hits: Hits) -> tuple[Hits, Hits]:
-    """The hits of the title alone and of the summary alone."""
+    """The hits of the title alone and of the summary alone (sharing the lists where they can)."""
     title: Hits = {}
     summary: Hits = {}
     for term_id, occurrences in hits.items():
-        for occurrence in occurrences:
-            (title if occurrence[0] == 0 else summary).setdefault(term_id, []).append(occurrence)
+        if occurrences[-1][0] == 0:
+            title[term_id] = occurrences
+        elif occurrences[0][0] == 1:
+            summary[term_id] = occurrences
+        else:  # `scan` reads the title first, so its occurrences lead the list
+            in_title = sum(1 for occurrence in occurrences if occurrence[0] == 0)
+            title[term_id], summary[term_id] = occurrences[:in_title], occurrences[in_title:]
     return title, summary
 
 
