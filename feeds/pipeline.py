@@ -35,7 +35,7 @@ from storage.columns import utcnow
 from storage.feeds import DueFeed, FeedCheck, claim_due_feeds, release_leases, save_feed_check
 from storage.fetch_events import FetchEventRecord, prune_fetch_events, record_fetch_events
 from storage.items import has_entry_key_prefix, upsert_items
-from storage.matches import MatchRecord, save_matches
+from storage.matches import MatchRecord, add_matches, save_matches
 from storage.models import Feed
 from storage.session import session_scope
 
@@ -467,9 +467,7 @@ class Poller:
             upserted = upsert_items(session, feed.id, feed.outlet_id, records, now)
             stored.new, stored.updated = len(upserted.inserted), len(upserted.updated)
             if self.matcher is not None:
-                self._save_tags(
-                    session, records, tags, {**upserted.inserted, **upserted.updated}, now, stored
-                )
+                self._save_tags(session, records, tags, upserted.inserted, upserted.updated, now, stored)
         stored.lease_kept = save_feed_check(
             session, feed.id, self.config.worker_id, replace(check, had_new_items=stored.new > 0)
         )
@@ -478,14 +476,23 @@ class Poller:
 
     @staticmethod
     def _save_tags(
-        session, records, tags: Tags, changed_ids: dict[str, int], now: datetime, stored: _Stored
+        session,
+        records,
+        tags: Tags,
+        inserted: dict[str, int],
+        updated: dict[str, int],
+        now: datetime,
+        stored: _Stored,
     ) -> None:
         """The tags of the new and edited items (the document's others are stored already)."""
         by_key = {record.entry_key: record for record in records}
-        matches = {item_id: tags.get(by_key[key].content_hash, []) for key, item_id in changed_ids.items()}
-        save_matches(session, matches, now)
-        stored.matched = sum(1 for found in matches.values() if found)
-        stored.incidents.update(match.incident_id for found in matches.values() for match in found)
+        new = {item_id: tags.get(by_key[key].content_hash, []) for key, item_id in inserted.items()}
+        edited = {item_id: tags.get(by_key[key].content_hash, []) for key, item_id in updated.items()}
+        add_matches(session, new, now)
+        save_matches(session, edited, now)  # an edit may have taken an incident away
+        for found in (*new.values(), *edited.values()):
+            stored.matched += bool(found)
+            stored.incidents.update(match.incident_id for match in found)
 
     async def _feed_disabled(self, feed: Feed, reason: str) -> None:
         log.warning("feed %s disabled: %s", feed.url, reason, extra={"feed": feed.id})

@@ -27,6 +27,11 @@ def save_matches(session: Session, matches: Mapping[int, Sequence[MatchRecord]],
     if not matches:
         return 0
     session.execute(_DELETE, {"item_ids": list(matches)})
+    return add_matches(session, matches, now)
+
+
+def add_matches(session: Session, matches: Mapping[int, Sequence[MatchRecord]], now: datetime) -> int:
+    """The matches of items that have none yet (new ones): no stale rows to look for."""
     rows = [
         {
             "item_id": item_id,

@@ -209,9 +209,17 @@ async def test_an_edited_headline_updates_the_item_and_a_reshuffled_feed_adds_no
         clock.advance(timedelta(hours=1))
         (report,) = (await poller.run_cycle()).feeds
         assert (report.outcome, report.new_items, report.updated_items) == ("ok", 0, 0)
+
+        # An edit that no longer names the incident takes the item's tag away.
+        untagged = reshuffled.replace("«Спутник Азербайджан»", "агентства")
+        server.routes["/rss"] = feed(untagged.encode(), etag=False, last_modified=None)
+        clock.advance(timedelta(hours=1))
+        (report,) = (await poller.run_cycle()).feeds
+        assert (report.updated_items, report.matched_items) == (1, 0)
     with session_scope(sqlite_engine) as session:
-        titles = [item.title for item in list_items(session, feed_id)]
-    assert len(titles) == 4 and "Двое сотрудников «Спутник Азербайджан» арестованы" in titles
+        items = {item.title: item.id for item in list_items(session, feed_id)}
+        assert len(items) == 4 and "Двое сотрудников агентства арестованы" in items
+        assert item_matches(session, items["Двое сотрудников агентства арестованы"]) == []
 
 
 async def test_failures_back_off_then_disable_after_a_week_and_success_resets(sqlite_engine, server):
