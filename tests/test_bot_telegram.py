@@ -271,6 +271,19 @@ async def test_unknown_names_get_did_you_mean_buttons_that_open_the_card(live):
     assert knowledge().person("nikolai-valuev").name.ru in str(buttons(reply.reply_markup))
 
 
+async def test_latest_and_export_with_an_unknown_name_suggest_incidents(live):
+    chat = new_chat()
+    [reply] = await live.send(chat, "/latest azl 3")
+    assert "Did you mean" in reply.plain_text
+    await live.press(chat, reply.message_id, button_data(reply.reply_markup, "AZAL"))
+    azal = knowledge().incident("azal-plane-crash").title.get("en")
+    assert tr("The newest items about: {incident}", "en", incident=azal) in plain(
+        live.server.sent_messages(chat)[1:]
+    )
+    [reply] = await live.send(new_chat(), "/export azl 30")
+    assert "Did you mean" in reply.plain_text and reply.method != "sendDocument"
+
+
 # --------------------------------------------------------------------------------------- what users see
 
 

@@ -13,9 +13,8 @@ from sqlalchemy import Engine
 
 from bot.cards import why_card
 from bot.database import in_session
-from bot.handlers.background import incident_buttons, latest_blocks, not_found, timezone_of
+from bot.handlers.background import incident_buttons, latest_blocks, named_incident, timezone_of
 from bot.knowledge import Knowledge
-from bot.lookup import find_incident
 from bot.telegram.replies import answer_blocks
 from bot.text import escape
 from storage.archive import ArchivedItem, find_item, matched_items
@@ -54,14 +53,10 @@ async def latest(
         return
     incident_id = None
     if query:
-        lookup = find_incident(knowledge, query)
-        if lookup.found is None:
-            blocks, keyboard = not_found(
-                "incident", query, lookup, lambda found: incident_buttons(found, lang, "latest")
-            )
-            await answer_blocks(message, blocks, keyboard)
+        incident = await named_incident(message, query, knowledge, lang, "latest")
+        if incident is None:
             return
-        incident_id = lookup.found.id
+        incident_id = incident.id
     await answer_blocks(
         message, await latest_blocks(engine, knowledge, lang, timezone_of(subscriber), incident_id, count)
     )
@@ -128,12 +123,9 @@ async def export(
             reply_markup=None if query else incident_buttons(knowledge.incidents, lang).as_markup(),
         )
         return
-    lookup = find_incident(knowledge, query)
-    if lookup.found is None:
-        blocks, keyboard = not_found("incident", query, lookup, lambda found: incident_buttons(found, lang))
-        await answer_blocks(message, blocks, keyboard)
+    incident = await named_incident(message, query, knowledge, lang)
+    if incident is None:
         return
-    incident = lookup.found
     now = clock()
     items = await in_session(engine, matched_items, incident_id=incident.id, since=now - timedelta(days=days))
     name = f"crisisdesk-{incident.id}-{now:%Y%m%d}-{days}d.csv"

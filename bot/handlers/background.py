@@ -86,6 +86,20 @@ def not_found(
     return [text + "\n" + escape(hint)], None
 
 
+async def named_incident(
+    target: Message, query: str, knowledge: Knowledge, lang: str, view: str = "card"
+) -> Incident | None:
+    """The incident `query` names; when it names none, the answer is suggestions (buttons opening
+    `view`) and the result None."""
+    lookup = find_incident(knowledge, query)
+    if lookup.found is None:
+        blocks, keyboard = not_found(
+            "incident", query, lookup, lambda found: incident_buttons(found, lang, view)
+        )
+        await answer_blocks(target, blocks, keyboard)
+    return lookup.found
+
+
 async def show_incident(
     target: Message,
     query: str,
@@ -97,12 +111,9 @@ async def show_incident(
     now: datetime,
 ) -> None:
     """Answer with the card of the incident `query` names, or suggestions when it names none."""
-    lookup = find_incident(knowledge, query)
-    if lookup.found is None:
-        blocks, keyboard = not_found("incident", query, lookup, lambda found: incident_buttons(found, lang))
-        await answer_blocks(target, blocks, keyboard)
+    incident = await named_incident(target, query, knowledge, lang)
+    if incident is None:
         return
-    incident = lookup.found
     latest = await in_session(engine, matched_items, incident_id=incident.id, limit=CARD_ITEMS)
     counts = await in_session(engine, coverage_counts, now - WEEK)
     timezone = timezone_of(subscriber)
