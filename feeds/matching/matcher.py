@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from feeds.matching.morphology import Morphology, skeleton, strip_namespace
-from feeds.matching.normalize import fold_case, guess_language, raw_words, split_word
+from feeds.matching.normalize import fold_case, guess_language, is_cyrillic, raw_words, split_word
 from feeds.matching.query import And, Near, Node, Not, Or, Phrase, Ref, Term, parse_query, positive_terms
 
 if TYPE_CHECKING:
@@ -359,14 +359,9 @@ def _explanation(evidence: Iterable[tuple[Term, Occurrence]]) -> list[dict[str, 
                 "word": surface,
                 "position": position,
             }
-        elif not _same_script(entry["term"], surface) and _same_script(term.text, surface):
+        elif is_cyrillic(entry["term"]) != is_cyrillic(surface) == is_cyrillic(term.text):
             entry["term"] = term.text
     return [seen[key] for key in sorted(seen)]
-
-
-def _same_script(word: str, other: str) -> bool:
-    """Whether both are Cyrillic or both are not (by their first letters)."""
-    return ("\u0400" <= word[:1] <= "\u04ff") == ("\u0400" <= other[:1] <= "\u04ff")
 
 
 def _split_by_field(hits: Hits) -> tuple[Hits, Hits]:
