@@ -485,9 +485,12 @@ class Poller:
         stored: _Stored,
     ) -> None:
         """The tags of the new and edited items (the document's others are stored already)."""
-        by_key = {record.entry_key: record for record in records}
-        new = {item_id: tags.get(by_key[key].content_hash, []) for key, item_id in inserted.items()}
-        edited = {item_id: tags.get(by_key[key].content_hash, []) for key, item_id in updated.items()}
+        hashes = {record.entry_key: record.content_hash for record in records}
+
+        def tags_by_item(ids: dict[str, int]) -> dict[int, list[MatchRecord]]:
+            return {item_id: tags.get(hashes[key], []) for key, item_id in ids.items()}
+
+        new, edited = tags_by_item(inserted), tags_by_item(updated)
         add_matches(session, new, now)
         save_matches(session, edited, now)  # an edit may have taken an incident away
         for found in (*new.values(), *edited.values()):
